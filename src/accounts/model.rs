@@ -1,0 +1,281 @@
+//! Users and their profile: rows, roles, sectors, countries and the checks on profile input.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::users;
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::web::FormErrors;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: String,
+    pub email_confirmed_at: Option<NaiveDateTime>,
+    #[serde(skip)]
+    pub session_epoch: i32,
+    pub organisation: String,
+    pub sector: String,
+    pub country: String,
+    pub job_title: String,
+    pub bio: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role)
+    }
+    pub fn is_confirmed(&self) -> bool {
+        self.email_confirmed_at.is_some()
+    }
+    pub fn sector_label(&self) -> &'static str {
+        sector_label(&self.sector)
+    }
+    pub fn country_name(&self) -> &'static str {
+        country_name(&self.country)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Attendee,
+    Organiser,
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Role {
+        match s {
+            "admin" => Role::Admin,
+            "organiser" => Role::Organiser,
+            _ => Role::Attendee,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Attendee => "attendee",
+            Role::Organiser => "organiser",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// Sectors of the organisations that take part in consortium events.
+pub const SECTORS: &[(&str, &str)] = &[
+    ("pharma", "Pharmaceutical company"),
+    ("biotech_sme", "Biotech / SME"),
+    ("academia", "Academia / research institute"),
+    ("hospital", "Hospital / clinical centre"),
+    ("patient_org", "Patient organisation"),
+    ("regulator", "Regulator / HTA body"),
+    ("funder", "Public funder"),
+    ("other", "Other"),
+];
+
+pub fn sector_label(code: &str) -> &'static str {
+    SECTORS.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
+}
+
+/// ISO 3166-1 countries as (alpha-2 code, name), sorted by name.
+pub fn countries() -> &'static [(&'static str, &'static str)] {
+    use std::sync::OnceLock;
+    static LIST: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    LIST.get_or_init(|| {
+        let mut v: Vec<_> = isocountry::CountryCode::iter().map(|c| (c.alpha2(), c.name())).collect();
+        v.sort_by_key(|(_, name)| *name);
+        v
+    })
+}
+
+pub fn country_name(code: &str) -> &'static str {
+    isocountry::CountryCode::for_alpha2(code).map(|c| c.name()).unwrap_or("")
+}
+
+pub fn find_user(conn: &mut DbConn, id: i64) -> Result<Option<User>, AppError> {
+    Ok(users::table.find(id).select(User::as_select()).first(conn).optional()?)
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, AppError> {
+    Ok(users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()?)
+}
+
+/// E-mail addresses are compared case-insensitively: stored trimmed and lowercased.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub const NAME_MAX: usize = 100;
+pub const EMAIL_MAX: usize = 254;
+pub const PASSWORD_MIN: usize = 10;
+pub const PASSWORD_MAX: usize = 128;
+
+pub fn check_name(errors: &mut FormErrors, field: &str, name: &str) {
+    let n = name.trim();
+    if n.is_empty() {
+        errors.add(field, "Please enter your name.");
+    } else if n.chars().count() > NAME_MAX {
+        errors.add(field, format!("Please keep your name under {NAME_MAX} characters."));
+    } else if n.chars().any(char::is_control) {
+        errors.add(field, "Your name contains characters that are not allowed.");
+    }
+}
+
+pub fn check_email(errors: &mut FormErrors, field: &str, email: &str) {
+    let e = normalise_email(email);
+    if e.is_empty() {
+        errors.add(field, "Please enter your e-mail address.");
+    } else if e.len() > EMAIL_MAX {
+        errors.add(field, format!("An e-mail address has at most {EMAIL_MAX} characters."));
+    } else if e.parse::<lettre::Address>().is_err() || !e.split('@').nth(1).is_some_and(|d| d.contains('.')) {
+        errors.add(field, "This does not look like an e-mail address (name@example.org).");
+    }
+}
+
+pub fn check_new_password(errors: &mut FormErrors, field: &str, password: &str, email: &str) {
+    let len = password.chars().count();
+    if len < PASSWORD_MIN {
+        errors.add(field, format!("Please choose a password of at least {PASSWORD_MIN} characters."));
+    } else if len > PASSWORD_MAX {
+        errors.add(field, format!("A password has at most {PASSWORD_MAX} characters."));
+    } else if !email.is_empty() && normalise_email(password) == normalise_email(email) {
+        errors.add(field, "Your password must not be your e-mail address.");
+    }
+}
+
+/// Profile fields a person edits themselves.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ProfileForm {
+    pub name: String,
+    pub organisation: String,
+    pub sector: String,
+    pub country: String,
+    pub job_title: String,
+    pub bio: String,
+}
+
+pub const ORGANISATION_MAX: usize = 200;
+pub const JOB_TITLE_MAX: usize = 120;
+pub const BIO_MAX: usize = 2000;
+
+impl ProfileForm {
+    pub fn from_user(u: &User) -> Self {
+        ProfileForm {
+            name: u.name.clone(),
+            organisation: u.organisation.clone(),
+            sector: u.sector.clone(),
+            country: u.country.clone(),
+            job_title: u.job_title.clone(),
+            bio: u.bio.clone(),
+        }
+    }
+
+    /// Trims the input and checks every field; returns the cleaned form or the messages.
+    pub fn validate(&self) -> Result<ProfileForm, FormErrors> {
+        let mut e = FormErrors::default();
+        check_name(&mut e, "name", &self.name);
+        let clean = ProfileForm {
+            name: self.name.trim().to_string(),
+            organisation: self.organisation.trim().to_string(),
+            sector: self.sector.trim().to_string(),
+            country: self.country.trim().to_uppercase(),
+            job_title: self.job_title.trim().to_string(),
+            bio: self.bio.trim().replace("\r\n", "\n"),
+        };
+        limit(&mut e, "organisation", &clean.organisation, ORGANISATION_MAX);
+        limit(&mut e, "job_title", &clean.job_title, JOB_TITLE_MAX);
+        limit(&mut e, "bio", &clean.bio, BIO_MAX);
+        if !clean.sector.is_empty() && sector_label(&clean.sector).is_empty() {
+            e.add("sector", "Please choose a sector from the list.");
+        }
+        if !clean.country.is_empty() && country_name(&clean.country).is_empty() {
+            e.add("country", "Please choose a country from the list.");
+        }
+        e.into_result(clean)
+    }
+}
+
+fn limit(e: &mut FormErrors, field: &str, value: &str, max: usize) {
+    if value.chars().count() > max {
+        e.add(field, format!("Please keep this under {max} characters."));
+    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        e.add(field, "This contains characters that are not allowed.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked_and_normalised() {
+        assert_eq!(normalise_email("  Ada@Example.ORG "), "ada@example.org");
+        for bad in ["", "ada", "ada@", "@example.org", "ada@localhost", "a b@example.org"] {
+            let mut e = FormErrors::default();
+            check_email(&mut e, "email", bad);
+            assert!(e.has("email"), "{bad:?} accepted");
+        }
+        let mut e = FormErrors::default();
+        check_email(&mut e, "email", &format!("{}@example.org", "a".repeat(250)));
+        assert!(e.has("email"));
+        let mut e = FormErrors::default();
+        check_email(&mut e, "email", "Ada.Lovelace+events@uni-example.ac.uk");
+        assert!(e.is_empty());
+    }
+
+    #[test]
+    fn passwords_have_limits() {
+        let check = |p: &str| {
+            let mut e = FormErrors::default();
+            check_new_password(&mut e, "password", p, "ada@example.org");
+            e.get("password").map(str::to_string)
+        };
+        assert!(check("short").is_some());
+        assert!(check(&"x".repeat(129)).is_some());
+        assert!(check("ADA@example.org").is_some());
+        assert!(check("correct horse battery").is_none());
+    }
+
+    #[test]
+    fn profile_validation() {
+        let ok = ProfileForm {
+            name: " Ada ".into(),
+            sector: "academia".into(),
+            country: "de".into(),
+            bio: "Line\r\nTwo".into(),
+            ..Default::default()
+        };
+        let clean = ok.validate().expect("valid");
+        assert_eq!(clean.name, "Ada");
+        assert_eq!(clean.country, "DE");
+        assert_eq!(clean.bio, "Line\nTwo");
+        let bad = ProfileForm {
+            name: "".into(),
+            sector: "mining".into(),
+            country: "XX".into(),
+            bio: "b".repeat(BIO_MAX + 1),
+            ..Default::default()
+        };
+        let e = bad.validate().unwrap_err();
+        for f in ["name", "sector", "country", "bio"] {
+            assert!(e.has(f), "{f}");
+        }
+    }
+
+    #[test]
+    fn country_list_is_complete_and_sorted() {
+        let c = countries();
+        assert!(c.len() > 240);
+        assert!(c.windows(2).all(|w| w[0].1 <= w[1].1));
+        assert_eq!(country_name("DE"), "Germany");
+    }
+}

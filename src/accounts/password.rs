@@ -1,0 +1,95 @@
+//! argon2id password hashing on the blocking pool, at most one hash per core at a time: each
+//! hash holds 19 MiB for its whole run, so a rush of sign-ups queues instead of exhausting memory.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version};
+use tokio::sync::Semaphore;
+
+use crate::error::AppError;
+
+/// A request waits at most this long for a free hashing slot before it gets 503.
+const QUEUE_WAIT: Duration = Duration::from_secs(15);
+
+#[derive(Clone)]
+pub struct Passwords {
+    permits: Arc<Semaphore>,
+    /// Verified against when the e-mail is unknown, so such logins take as long as real ones.
+    dummy_hash: Arc<String>,
+}
+
+/// OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub fn hash_blocking(password: &str) -> Result<String, AppError> {
+    let hash: PasswordHash = argon2().hash_password(password.as_bytes()).map_err(AppError::internal)?;
+    Ok(hash.to_string())
+}
+
+pub fn verify_blocking(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(hash) => argon2().verify_password(password.as_bytes(), &hash).is_ok(),
+        Err(_) => false,
+    }
+}
+
+impl Passwords {
+    pub fn new(concurrency: usize) -> Result<Self, AppError> {
+        Ok(Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: Arc::new(hash_blocking("liaison: no such account")?),
+        })
+    }
+
+    async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| AppError::Unavailable("password hashing queue is full".into()))?
+            .map_err(AppError::internal)?;
+        let result = tokio::task::spawn_blocking(move || {
+            let r = f();
+            drop(permit);
+            r
+        })
+        .await
+        .map_err(AppError::internal)?;
+        Ok(result)
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash_blocking(&password)).await?
+    }
+
+    /// Checks `password` against `phc`, or against a dummy hash when there is no account, so
+    /// that both answers cost the same time.
+    pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, AppError> {
+        let dummy = self.dummy_hash.clone();
+        self.run(move || match phc {
+            Some(h) => verify_blocking(&password, &h),
+            None => {
+                verify_blocking(&password, &dummy);
+                false
+            }
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_with_owasp_parameters() {
+        let h = hash_blocking("correct horse battery").expect("hash");
+        assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
+        assert!(verify_blocking("correct horse battery", &h));
+        assert!(!verify_blocking("wrong horse battery", &h));
+        assert!(!verify_blocking("x", "not a hash"));
+        assert_ne!(h, hash_blocking("correct horse battery").expect("hash"), "salted");
+    }
+}

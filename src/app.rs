@@ -1,0 +1,131 @@
+//! Builds the application: state, middleware, routes and the mail worker. `main` and the
+//! tests both start the server through `start`, so tests exercise exactly what runs in production.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_session::config::CookieContentSecurity;
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::SameSite;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse, HttpServer};
+use askama::Template;
+use tokio::sync::Notify;
+
+use crate::accounts::password::Passwords;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{AppError, AppResult};
+use crate::mail::worker::MailWorker;
+use crate::web::{render, PageCtx};
+
+pub const SESSION_COOKIE: &str = "liaison_session";
+
+/// Shared by every request handler.
+pub struct AppState {
+    pub db: Db,
+    pub base_url: String,
+    pub passwords: Passwords,
+    mail_wake: Arc<Notify>,
+}
+
+impl AppState {
+    /// Tells this server's mail worker that new messages wait (others find them by polling).
+    pub fn wake_mailer(&self) {
+        self.mail_wake.notify_one();
+    }
+}
+
+/// A started server: await `server` (or spawn it) to serve.
+pub struct Running {
+    pub server: actix_web::dev::Server,
+    pub addr: std::net::SocketAddr,
+}
+
+/// Starts the HTTP server on `listener` and, if asked, the mail worker.
+pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bool) -> anyhow::Result<Running> {
+    let wake = Arc::new(Notify::new());
+    if mail_worker {
+        let worker = MailWorker::new(db.clone(), &settings.mail, wake.clone())?;
+        actix_web::rt::spawn(worker.run());
+    }
+    let state = web::Data::new(AppState {
+        db,
+        base_url: settings.base_url.clone(),
+        passwords: Passwords::new(settings.hash_concurrency)?,
+        mail_wake: wake,
+    });
+    let key = settings.cookie_key.clone();
+    let secure = settings.secure_cookies;
+    let addr = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        let session = SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+            .cookie_name(SESSION_COOKIE.into())
+            .cookie_secure(secure)
+            .cookie_http_only(true)
+            .cookie_same_site(SameSite::Lax)
+            .cookie_content_security(CookieContentSecurity::Private)
+            .build();
+        App::new()
+            .app_data(state.clone())
+            .app_data(form_config())
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+            .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::BadRequest(format!("Malformed address: {e}")).into()))
+            .wrap(from_fn(crate::web::csrf::guard))
+            .wrap(session)
+            .wrap(crate::web::security::headers())
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(routes)
+            .default_service(web::to(not_found))
+    })
+    .workers(settings.workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(Running { server, addr })
+}
+
+fn form_config() -> web::FormConfig {
+    web::FormConfig::default().limit(crate::web::csrf::FORM_LIMIT).error_handler(|err, _| {
+        use actix_web::error::UrlencodedError;
+        match err {
+            UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
+            other => AppError::BadRequest(format!("The form could not be read: {other}")).into(),
+        }
+    })
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/healthz", web::get().to(healthz))
+        .route("/static/{path:.*}", web::get().to(crate::web::assets::serve))
+        .configure(crate::accounts::routes)
+        .configure(crate::admin::routes);
+}
+
+#[derive(Template)]
+#[template(path = "pages/home.html")]
+struct HomePage {
+    ctx: PageCtx,
+}
+
+async fn home(ctx: PageCtx) -> AppResult<HttpResponse> {
+    render(&HomePage { ctx })
+}
+
+async fn not_found() -> AppResult<HttpResponse> {
+    Err(AppError::NotFound)
+}
+
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let backend = state.db.backend().name();
+    match state.db.ping(Duration::from_secs(2)).await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": backend })),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable", "database": backend }))
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Liaison: registration, agendas and matchmaking for consortium networking events.
+
+pub mod accounts;
+pub mod admin;
+pub mod app;
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod mail;
+pub mod web;

@@ -1,0 +1,125 @@
+use std::io::IsTerminal;
+use std::net::TcpListener;
+
+use clap::{Parser, Subcommand};
+use liaison::config::{Config, DbArgs};
+use liaison::db::Db;
+
+/// Liaison: registration, agendas and matchmaking for consortium networking events.
+#[derive(Parser)]
+#[command(name = "liaison", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve {
+        #[command(flatten)]
+        config: Config,
+        /// Fill the database with demonstration content and print the demo logins.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Create an administrator (or make an existing account one). The password comes from
+    /// LIAISON_ADMIN_PASSWORD or is asked for on the terminal.
+    CreateAdmin {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,actix_server=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    if let Err(e) = run(cli) {
+        eprintln!("liaison: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { config, demo } => serve(config, demo),
+        Command::Migrate { db } => {
+            let db = open(&db)?;
+            let n = db.migrate()?;
+            println!("{n} migration(s) applied");
+            Ok(())
+        }
+        Command::CreateAdmin { db, email, name } => create_admin(&db, &email, &name),
+    }
+}
+
+fn open(args: &DbArgs) -> anyhow::Result<Db> {
+    let url = args.parsed()?;
+    Db::connect(&url, args.db_pool_size)
+}
+
+fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let settings = config.resolve()?;
+    let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
+    let applied = db.migrate()?;
+    tracing::info!(database = %settings.database_url.display(), applied, "database ready");
+    if demo {
+        let logins = liaison::demo::seed(&db)?;
+        println!("\nDemo data is ready. Log in at {}/login with:", settings.base_url);
+        for l in &logins {
+            println!("  {:<10} {}  password: {}", l.role, l.email, l.password);
+        }
+        println!();
+    }
+    let listener = TcpListener::bind(&settings.addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {} (LIAISON_ADDR): {e}", settings.addr))?;
+    actix_web::rt::System::new().block_on(async move {
+        let running = liaison::app::start(&settings, db, listener, true)?;
+        tracing::info!("listening on http://{} (public address {})", running.addr, settings.base_url);
+        running.server.await?;
+        Ok(())
+    })
+}
+
+fn create_admin(args: &DbArgs, email: &str, name: &str) -> anyhow::Result<()> {
+    let mut errors = liaison::web::FormErrors::default();
+    let email = liaison::accounts::model::normalise_email(email);
+    liaison::accounts::model::check_email(&mut errors, "email", &email);
+    liaison::accounts::model::check_name(&mut errors, "name", name);
+    let password = match std::env::var("LIAISON_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) if std::io::stdin().is_terminal() => {
+            let p = rpassword::prompt_password(format!("Password for {email}: "))?;
+            if rpassword::prompt_password("Repeat the password: ")? != p {
+                anyhow::bail!("the passwords differ");
+            }
+            p
+        }
+        Err(_) => anyhow::bail!("set LIAISON_ADMIN_PASSWORD or run this on a terminal to be asked for the password"),
+    };
+    liaison::accounts::model::check_new_password(&mut errors, "password", &password, &email);
+    if let Some(msg) = ["email", "name", "password"].iter().find_map(|f| errors.get(f)) {
+        anyhow::bail!("{msg}");
+    }
+    let db = open(args)?;
+    db.migrate()?;
+    let hash = liaison::accounts::password::hash_blocking(&password)?;
+    let mut conn = db.get()?;
+    let created = liaison::accounts::service::upsert_admin(&mut conn, &email, name.trim(), &hash)?;
+    println!("{} {email}", if created { "created administrator" } else { "made administrator:" });
+    Ok(())
+}
