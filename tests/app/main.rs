@@ -1,1 +1,10 @@
-fn main(){}
+//! The one integration-test binary: real server, real database (SQLite, or PostgreSQL when
+//! TEST_DATABASE_URL is set), real SMTP, real Chromium.
+
+mod accounts;
+mod admin;
+mod browser;
+mod mail;
+mod platform;
+mod security;
+mod support;
