@@ -72,7 +72,10 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
             .app_data(state.clone())
             .app_data(form_config())
             .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
-            .app_data(web::QueryConfig::default().error_handler(|e, _| AppError::BadRequest(format!("Malformed address: {e}")).into()))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| AppError::BadRequest(format!("Malformed address: {e}")).into()),
+            )
             .wrap(from_fn(crate::web::csrf::guard))
             .wrap(session)
             .wrap(crate::web::security::headers())

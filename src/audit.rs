@@ -8,7 +8,13 @@ use crate::db::schema::{audit_log, users};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
 
-pub fn record(conn: &mut DbConn, actor: Option<i64>, subject_user: Option<i64>, action: &str, detail: &str) -> Result<(), AppError> {
+pub fn record(
+    conn: &mut DbConn,
+    actor: Option<i64>,
+    subject_user: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> Result<(), AppError> {
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::actor_id.eq(actor),

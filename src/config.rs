@@ -134,10 +134,9 @@ impl Config {
             }
             None => format!("http://{}", self.addr),
         };
-        let from: lettre::message::Mailbox = self
-            .mail_from
-            .parse()
-            .map_err(|e| anyhow::anyhow!("LIAISON_MAIL_FROM must be an address like 'Liaison <no-reply@example.org>': {e}"))?;
+        let from: lettre::message::Mailbox = self.mail_from.parse().map_err(|e| {
+            anyhow::anyhow!("LIAISON_MAIL_FROM must be an address like 'Liaison <no-reply@example.org>': {e}")
+        })?;
         let transport = match self.smtp_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(url) => {
                 if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
@@ -181,8 +180,9 @@ impl Config {
 fn load_or_create_key_file(path: &Path) -> anyhow::Result<Key> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
-            let bytes = hex::decode(text.trim())
-                .map_err(|_| anyhow::anyhow!("{} is not a hex-encoded key; delete it to have a new one made", path.display()))?;
+            let bytes = hex::decode(text.trim()).map_err(|_| {
+                anyhow::anyhow!("{} is not a hex-encoded key; delete it to have a new one made", path.display())
+            })?;
             if bytes.len() < 32 {
                 anyhow::bail!("{} holds a key that is too short; delete it to have a new one made", path.display());
             }

@@ -93,11 +93,16 @@ impl ResponseError for AppError {
                     .into(),
             ),
             AppError::BadRequest(m) => ("Bad request", m.clone()),
-            AppError::PayloadTooLarge => ("Request too large", "What you sent is larger than this form accepts.".into()),
+            AppError::PayloadTooLarge => {
+                ("Request too large", "What you sent is larger than this form accepts.".into())
+            }
             AppError::TooManyRequests { message, .. } => ("Please wait", message.clone()),
             AppError::Unavailable(cause) => {
                 tracing::warn!(%cause, "service unavailable");
-                ("Temporarily unavailable", "The service is busy or briefly unavailable. Please try again in a moment.".into())
+                (
+                    "Temporarily unavailable",
+                    "The service is busy or briefly unavailable. Please try again in a moment.".into(),
+                )
             }
             AppError::Internal(cause) => {
                 tracing::error!(%cause, "internal error");

@@ -199,13 +199,31 @@ pub async fn login_page(ctx: PageCtx, q: web::Query<LoginQuery>) -> AppResult<Ht
     render(&LoginPage { ctx, email: q.email, next: q.next, error: None, unconfirmed: false })
 }
 
-pub async fn login_submit(ctx: PageCtx, state: State, req: HttpRequest, form: web::Form<LoginForm>) -> AppResult<HttpResponse> {
+pub async fn login_submit(
+    ctx: PageCtx,
+    state: State,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
     let f = form.into_inner();
     let email = normalise_email(&f.email);
     let ip = client_ip(&req);
-    let page = |ctx, error: String, unconfirmed| LoginPage { ctx, email: f.email.clone(), next: f.next.clone(), error: Some(error), unconfirmed };
-    if email.is_empty() || f.password.is_empty() || email.len() > model::EMAIL_MAX || f.password.len() > 4 * model::PASSWORD_MAX {
-        return render_status(UNPROCESSABLE, &page(ctx, "Please enter your e-mail address and your password.".into(), false));
+    let page = |ctx, error: String, unconfirmed| LoginPage {
+        ctx,
+        email: f.email.clone(),
+        next: f.next.clone(),
+        error: Some(error),
+        unconfirmed,
+    };
+    if email.is_empty()
+        || f.password.is_empty()
+        || email.len() > model::EMAIL_MAX
+        || f.password.len() > 4 * model::PASSWORD_MAX
+    {
+        return render_status(
+            UNPROCESSABLE,
+            &page(ctx, "Please enter your e-mail address and your password.".into(), false),
+        );
     }
     let (e2, ip2) = (email.clone(), ip.clone());
     if let Some(wait) = state.db.run(move |c| throttle::wait_needed(c, &e2, &ip2)).await? {
@@ -225,14 +243,17 @@ pub async fn login_submit(ctx: PageCtx, state: State, req: HttpRequest, form: we
     match user {
         Some(user) if ok => {
             if !user.is_confirmed() {
-                let msg = "Please confirm your e-mail address first: follow the link in the e-mail we sent you.".to_string();
+                let msg =
+                    "Please confirm your e-mail address first: follow the link in the e-mail we sent you.".to_string();
                 return render_status(UNPROCESSABLE, &page(ctx, msg, true));
             }
             ctx.log_in(&user)?;
             ctx.flash("success", format!("Welcome, {}.", user.name));
             Ok(redirect(safe_next(&f.next)))
         }
-        _ => render_status(UNPROCESSABLE, &page(ctx, "The e-mail address or the password is not correct.".into(), false)),
+        _ => {
+            render_status(UNPROCESSABLE, &page(ctx, "The e-mail address or the password is not correct.".into(), false))
+        }
     }
 }
 
@@ -270,7 +291,10 @@ pub async fn forgot_submit(ctx: PageCtx, state: State, form: web::Form<EmailForm
     let (email, base) = (normalise_email(&f.email), state.base_url.clone());
     state.db.run(move |c| service::request_reset(c, &Links { base_url: &base }, &email)).await?;
     state.wake_mailer();
-    ctx.flash("info", "If that address has an account, a link to reset the password is on its way. It is valid for one hour.");
+    ctx.flash(
+        "info",
+        "If that address has an account, a link to reset the password is on its way. It is valid for one hour.",
+    );
     Ok(redirect("/login"))
 }
 
@@ -297,7 +321,12 @@ pub async fn reset_page(ctx: PageCtx, state: State, token: web::Path<String>) ->
     }
 }
 
-pub async fn reset_submit(ctx: PageCtx, state: State, token: web::Path<String>, form: web::Form<ResetForm>) -> AppResult<HttpResponse> {
+pub async fn reset_submit(
+    ctx: PageCtx,
+    state: State,
+    token: web::Path<String>,
+    form: web::Form<ResetForm>,
+) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let f = form.into_inner();
     let t = token.clone();
@@ -338,16 +367,32 @@ struct AccountPage {
     countries: &'static [(&'static str, &'static str)],
 }
 
-fn account_page_for(ctx: PageCtx, email: String, role: &'static str, form: ProfileForm, errors: FormErrors) -> AccountPage {
+fn account_page_for(
+    ctx: PageCtx,
+    email: String,
+    role: &'static str,
+    form: ProfileForm,
+    errors: FormErrors,
+) -> AccountPage {
     AccountPage { ctx, email, role, form, errors, sectors: model::SECTORS, countries: model::countries() }
 }
 
 pub async fn account_page(Authed(ctx, me): Authed, state: State) -> AppResult<HttpResponse> {
     let user = state.db.run(move |c| model::find_user(c, me.id)).await?.ok_or(AppError::NotFound)?;
-    render(&account_page_for(ctx, user.email.clone(), user.role().as_str(), ProfileForm::from_user(&user), FormErrors::default()))
+    render(&account_page_for(
+        ctx,
+        user.email.clone(),
+        user.role().as_str(),
+        ProfileForm::from_user(&user),
+        FormErrors::default(),
+    ))
 }
 
-pub async fn account_submit(Authed(ctx, me): Authed, state: State, form: web::Form<ProfileForm>) -> AppResult<HttpResponse> {
+pub async fn account_submit(
+    Authed(ctx, me): Authed,
+    state: State,
+    form: web::Form<ProfileForm>,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     match form.validate() {
         Ok(clean) => {
@@ -355,7 +400,9 @@ pub async fn account_submit(Authed(ctx, me): Authed, state: State, form: web::Fo
             ctx.flash("success", "Your profile has been saved.");
             Ok(redirect("/account"))
         }
-        Err(errors) => render_status(UNPROCESSABLE, &account_page_for(ctx, me.email.clone(), me.role.as_str(), form, errors)),
+        Err(errors) => {
+            render_status(UNPROCESSABLE, &account_page_for(ctx, me.email.clone(), me.role.as_str(), form, errors))
+        }
     }
 }
 
@@ -377,7 +424,11 @@ pub async fn password_page(Authed(ctx, _): Authed) -> AppResult<HttpResponse> {
     render(&PasswordPage { ctx, errors: FormErrors::default() })
 }
 
-pub async fn password_submit(Authed(ctx, me): Authed, state: State, form: web::Form<ChangePasswordForm>) -> AppResult<HttpResponse> {
+pub async fn password_submit(
+    Authed(ctx, me): Authed,
+    state: State,
+    form: web::Form<ChangePasswordForm>,
+) -> AppResult<HttpResponse> {
     let f = form.into_inner();
     let mut errors = FormErrors::default();
     check_new_password(&mut errors, "new_password", &f.new_password, &me.email);
@@ -427,7 +478,11 @@ pub struct DeleteForm {
     pub password: String,
 }
 
-pub async fn delete_submit(Authed(ctx, me): Authed, state: State, form: web::Form<DeleteForm>) -> AppResult<HttpResponse> {
+pub async fn delete_submit(
+    Authed(ctx, me): Authed,
+    state: State,
+    form: web::Form<DeleteForm>,
+) -> AppResult<HttpResponse> {
     let f = form.into_inner();
     let user = state.db.run(move |c| model::find_user(c, me.id)).await?.ok_or(AppError::NotFound)?;
     let mut errors = FormErrors::default();

@@ -74,7 +74,11 @@ fn notify_existing(c: &mut DbConn, links: &Links, user: &User) -> Result<(), App
             c,
             &user.email,
             &user.name,
-            &messages::AlreadyRegistered { name: user.name.clone(), login_link: links.login(), reset_link: links.forgot() },
+            &messages::AlreadyRegistered {
+                name: user.name.clone(),
+                login_link: links.login(),
+                reset_link: links.forgot(),
+            },
         )?;
     } else {
         send_confirmation(c, links, user)?;
@@ -88,7 +92,12 @@ fn send_confirmation(c: &mut DbConn, links: &Links, user: &User) -> Result<(), A
         return Ok(());
     }
     let token = tokens::create(c, user.id, Purpose::Confirm)?;
-    mail::enqueue(c, &user.email, &user.name, &messages::Confirm { name: user.name.clone(), link: links.confirm(&token) })?;
+    mail::enqueue(
+        c,
+        &user.email,
+        &user.name,
+        &messages::Confirm { name: user.name.clone(), link: links.confirm(&token) },
+    )?;
     Ok(())
 }
 
@@ -123,7 +132,12 @@ pub fn request_reset(conn: &mut DbConn, links: &Links, email: &str) -> Result<()
             return Ok(());
         }
         let token = tokens::create(c, u.id, Purpose::Reset)?;
-        mail::enqueue(c, &u.email, &u.name, &messages::ResetPassword { name: u.name.clone(), link: links.reset(&token) })?;
+        mail::enqueue(
+            c,
+            &u.email,
+            &u.name,
+            &messages::ResetPassword { name: u.name.clone(), link: links.reset(&token) },
+        )?;
         Ok(())
     })
 }
@@ -160,7 +174,12 @@ pub fn set_password(c: &mut DbConn, links: &Links, uid: i64, new_hash: &str) -> 
         ))
         .execute(c)?;
     let user = find_user(c, uid)?.ok_or(AppError::NotFound)?;
-    mail::enqueue(c, &user.email, &user.name, &messages::PasswordChanged { name: user.name.clone(), reset_link: links.forgot() })?;
+    mail::enqueue(
+        c,
+        &user.email,
+        &user.name,
+        &messages::PasswordChanged { name: user.name.clone(), reset_link: links.forgot() },
+    )?;
     Ok(user)
 }
 
@@ -243,14 +262,21 @@ pub fn export(conn: &mut DbConn, uid: i64) -> Result<serde_json::Value, AppError
 }
 
 /// Grants or revokes the organiser role. Admins keep their role.
-pub fn set_organiser(conn: &mut DbConn, actor: i64, target: i64, organiser: bool) -> Result<Result<User, &'static str>, AppError> {
+pub fn set_organiser(
+    conn: &mut DbConn,
+    actor: i64,
+    target: i64,
+    organiser: bool,
+) -> Result<Result<User, &'static str>, AppError> {
     conn.transaction(|c| {
         let user = find_user(c, target)?.ok_or(AppError::NotFound)?;
         if user.role() == Role::Admin {
             return Ok(Err("Administrators keep their rights; this page only grants and revokes the organiser role."));
         }
         let role = if organiser { Role::Organiser } else { Role::Attendee };
-        diesel::update(users::table.find(target)).set((users::role.eq(role.as_str()), users::updated_at.eq(now()))).execute(c)?;
+        diesel::update(users::table.find(target))
+            .set((users::role.eq(role.as_str()), users::updated_at.eq(now())))
+            .execute(c)?;
         let action = if organiser { "role.organiser.granted" } else { "role.organiser.revoked" };
         crate::audit::record(c, Some(actor), Some(target), action, &format!("{} <{}>", user.name, user.email))?;
         Ok(Ok(User { role: role.as_str().into(), ..user }))

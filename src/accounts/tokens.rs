@@ -41,11 +41,21 @@ pub enum TokenProblem {
 impl TokenProblem {
     pub fn message(self, purpose: Purpose) -> &'static str {
         match (self, purpose) {
-            (TokenProblem::Unknown, _) => "This link is not valid. Please check that you copied the whole link from the e-mail.",
-            (TokenProblem::Expired, Purpose::Confirm) => "This confirmation link has expired: links are valid for 48 hours. Ask for a new one below.",
-            (TokenProblem::Expired, Purpose::Reset) => "This password reset link has expired: links are valid for one hour. Ask for a new one below.",
-            (TokenProblem::Used, Purpose::Confirm) => "This confirmation link has already been used. If your address is confirmed, you can log in.",
-            (TokenProblem::Used, Purpose::Reset) => "This password reset link has already been used. Ask for a new one if you still need it.",
+            (TokenProblem::Unknown, _) => {
+                "This link is not valid. Please check that you copied the whole link from the e-mail."
+            }
+            (TokenProblem::Expired, Purpose::Confirm) => {
+                "This confirmation link has expired: links are valid for 48 hours. Ask for a new one below."
+            }
+            (TokenProblem::Expired, Purpose::Reset) => {
+                "This password reset link has expired: links are valid for one hour. Ask for a new one below."
+            }
+            (TokenProblem::Used, Purpose::Confirm) => {
+                "This confirmation link has already been used. If your address is confirmed, you can log in."
+            }
+            (TokenProblem::Used, Purpose::Reset) => {
+                "This password reset link has already been used. Ask for a new one if you still need it."
+            }
         }
     }
 }

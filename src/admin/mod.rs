@@ -43,7 +43,11 @@ struct UsersPage {
 
 impl UsersPage {
     fn page_link(&self, page: i64) -> String {
-        format!("/admin/users?q={}&role={}&page={page}", crate::web::url_encode(&self.q), crate::web::url_encode(&self.role))
+        format!(
+            "/admin/users?q={}&role={}&page={page}",
+            crate::web::url_encode(&self.q),
+            crate::web::url_encode(&self.role)
+        )
     }
 }
 
@@ -52,7 +56,7 @@ fn search(c: &mut DbConn, q: &str, role: &str, page: i64) -> Result<(Vec<User>, 
         let mut query = users::table.into_boxed();
         if !q.is_empty() {
             // Names are matched case-insensitively by comparing lowercased text on both sides.
-            let pattern = format!("%{}%", q.to_lowercase().replace('\\', "").replace('%', "").replace('_', ""));
+            let pattern = format!("%{}%", q.to_lowercase().replace(['\\', '%', '_'], ""));
             query = query.filter(
                 users::email
                     .like(pattern.clone())
@@ -75,7 +79,11 @@ fn search(c: &mut DbConn, q: &str, role: &str, page: i64) -> Result<(Vec<User>, 
     Ok((rows, total))
 }
 
-pub async fn users_page(AdminCtx(ctx, _): AdminCtx, state: web::Data<AppState>, query: web::Query<UsersQuery>) -> AppResult<HttpResponse> {
+pub async fn users_page(
+    AdminCtx(ctx, _): AdminCtx,
+    state: web::Data<AppState>,
+    query: web::Query<UsersQuery>,
+) -> AppResult<HttpResponse> {
     let UsersQuery { q, role, page } = query.into_inner();
     let q: String = q.trim().chars().take(100).collect();
     let page = page.clamp(1, 100_000);

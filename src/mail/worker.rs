@@ -124,7 +124,9 @@ impl MailWorker {
             let id = row.id;
             let attempts = row.attempts + 1;
             match &outcome {
-                Sent::Ok(detail) => tracing::info!(id, to = %row.to_addr, subject = %row.subject, %detail, "e-mail sent"),
+                Sent::Ok(detail) => {
+                    tracing::info!(id, to = %row.to_addr, subject = %row.subject, %detail, "e-mail sent")
+                }
                 Sent::Retry(e) => tracing::warn!(id, attempts, error = %e, "e-mail not sent; will retry"),
                 Sent::Permanent(e) => tracing::error!(id, error = %e, "e-mail refused permanently"),
             }
@@ -183,15 +185,12 @@ macro_rules! due {
 /// Claims up to `limit` due rows for this worker. Each claim is a conditional update that only
 /// one worker can win, on either backend.
 fn claim(conn: &mut DbConn, worker: &str, limit: i64) -> Result<Vec<OutboxRow>, AppError> {
-    let candidates: Vec<i64> = outbox::table.filter(due!(now())).order(outbox::id).limit(limit).select(outbox::id).load(conn)?;
+    let candidates: Vec<i64> =
+        outbox::table.filter(due!(now())).order(outbox::id).limit(limit).select(outbox::id).load(conn)?;
     let mut claimed = Vec::new();
     for id in candidates {
         let won = diesel::update(outbox::table.find(id).filter(due!(now())))
-            .set((
-                outbox::status.eq("sending"),
-                outbox::locked_by.eq(worker),
-                outbox::locked_until.eq(now() + LEASE),
-            ))
+            .set((outbox::status.eq("sending"), outbox::locked_by.eq(worker), outbox::locked_until.eq(now() + LEASE)))
             .execute(conn)?;
         if won == 1 {
             claimed.push(id);
@@ -203,7 +202,14 @@ fn claim(conn: &mut DbConn, worker: &str, limit: i64) -> Result<Vec<OutboxRow>, 
     Ok(outbox::table.filter(outbox::id.eq_any(&claimed)).order(outbox::id).select(OutboxRow::as_select()).load(conn)?)
 }
 
-fn record(conn: &mut DbConn, id: i64, worker: &str, attempts: i32, outcome: Sent, retry_base: Duration) -> Result<(), AppError> {
+fn record(
+    conn: &mut DbConn,
+    id: i64,
+    worker: &str,
+    attempts: i32,
+    outcome: Sent,
+    retry_base: Duration,
+) -> Result<(), AppError> {
     let mine = outbox::table.find(id).filter(outbox::locked_by.eq(worker));
     let t = now();
     match outcome {
@@ -257,8 +263,10 @@ fn truncate(e: &str) -> String {
 /// Drops old login history and old delivered mail.
 fn housekeeping(conn: &mut DbConn) -> Result<(), AppError> {
     crate::accounts::throttle::purge_old(conn)?;
-    diesel::delete(outbox::table.filter(outbox::status.eq("sent")).filter(outbox::sent_at.lt(now() - TimeDelta::days(90))))
-        .execute(conn)?;
+    diesel::delete(
+        outbox::table.filter(outbox::status.eq("sent")).filter(outbox::sent_at.lt(now() - TimeDelta::days(90))),
+    )
+    .execute(conn)?;
     Ok(())
 }
 
@@ -298,7 +306,13 @@ mod tests {
         };
         let from: Mailbox = "Liaison <no-reply@example.org>".parse().expect("from");
         let msg = String::from_utf8(build_message(&from, &row).expect("build").formatted()).expect("utf8");
-        for needle in ["Message-ID: <abc@liaison>", "multipart/alternative", "text/html", "invite.ics", "To: Ada <ada@example.org>"] {
+        for needle in [
+            "Message-ID: <abc@liaison>",
+            "multipart/alternative",
+            "text/html",
+            "invite.ics",
+            "To: Ada <ada@example.org>",
+        ] {
             assert!(msg.contains(needle), "missing {needle} in {msg}");
         }
         let bad = OutboxRow { to_addr: "not an address".into(), ..row };

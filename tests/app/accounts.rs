@@ -15,7 +15,8 @@ async fn signup_confirm_login_logout_journey() {
     assert_eq!(form.status, 200);
     assert!(form.has("<label for=\"email\">"), "labelled fields");
 
-    let r = c.post("/signup", &[("name", "Ada Lovelace"), ("email", &addr.to_uppercase()), ("password", PASSWORD)]).await;
+    let r =
+        c.post("/signup", &[("name", "Ada Lovelace"), ("email", &addr.to_uppercase()), ("password", PASSWORD)]).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/signup/check-email");
     assert!(c.get("/signup/check-email").await.has("Check your e-mail"));
@@ -118,13 +119,21 @@ async fn duplicate_signup_shows_the_same_page_and_mails_the_owner() {
 
     let stranger = app.client();
     let r = stranger
-        .post("/signup", &[("name", "Someone Else"), ("email", &format!("  {}  ", addr.to_uppercase())), ("password", "another password 123")])
+        .post(
+            "/signup",
+            &[
+                ("name", "Someone Else"),
+                ("email", &format!("  {}  ", addr.to_uppercase())),
+                ("password", "another password 123"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/signup/check-email", "same answer as a new sign-up");
     let note = sink.wait_for(&addr, "already have a Liaison account").await;
     assert!(note.text.contains("/password/forgot"));
-    let count: i64 = app.with_conn(|c| users::table.filter(users::email.eq(&addr)).count().get_result(c).expect("count"));
+    let count: i64 =
+        app.with_conn(|c| users::table.filter(users::email.eq(&addr)).count().get_result(c).expect("count"));
     assert_eq!(count, 1);
     // The original password still works; the stranger's does not.
     assert_eq!(app.client().login(&addr, PASSWORD).await.status, 303);
@@ -174,12 +183,15 @@ async fn changing_the_password_keeps_this_session_and_ends_the_others() {
     let elsewhere = app.client();
     assert_eq!(elsewhere.login(&addr, PASSWORD).await.status, 303);
 
-    let r = here.post("/account/password", &[("current_password", "wrong password!"), ("new_password", "new secret phrase")]).await;
+    let r = here
+        .post("/account/password", &[("current_password", "wrong password!"), ("new_password", "new secret phrase")])
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.has("not your current password"));
     assert!(!r.has("new secret phrase"), "passwords are never echoed");
 
-    let r = here.post("/account/password", &[("current_password", PASSWORD), ("new_password", "new secret phrase")]).await;
+    let r =
+        here.post("/account/password", &[("current_password", PASSWORD), ("new_password", "new secret phrase")]).await;
     assert_eq!(r.status, 303);
     assert!(here.logged_in().await, "this session stays");
     assert!(!elsewhere.logged_in().await, "other sessions end");
@@ -230,12 +242,24 @@ async fn profile_is_edited_with_checks_and_input_kept() {
 
     let long_bio = "b".repeat(2001);
     let r = c
-        .post("/account", &[("name", "Pia Profile"), ("organisation", "Karolinska <Institutet>"), ("sector", "mining"), ("country", "XX"), ("bio", &long_bio)])
+        .post(
+            "/account",
+            &[
+                ("name", "Pia Profile"),
+                ("organisation", "Karolinska <Institutet>"),
+                ("sector", "mining"),
+                ("country", "XX"),
+                ("bio", &long_bio),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.has("Please choose a sector from the list") && r.has("Please choose a country from the list"));
     assert!(r.has("under 2000 characters"));
-    assert!(r.has("Karolinska &#60;Institutet&#62;") || r.has("Karolinska &lt;Institutet&gt;"), "input kept and escaped");
+    assert!(
+        r.has("Karolinska &#60;Institutet&#62;") || r.has("Karolinska &lt;Institutet&gt;"),
+        "input kept and escaped"
+    );
 
     let r = c
         .post(
@@ -253,7 +277,11 @@ async fn profile_is_edited_with_checks_and_input_kept() {
     assert_eq!(r.status, 303);
     let page = c.get("/account").await;
     assert!(page.has("saved"));
-    assert!(page.has("value=\"Karolinska Institutet\"") && page.has("value=\"SE\" selected") && page.has("value=\"academia\" selected"));
+    assert!(
+        page.has("value=\"Karolinska Institutet\"")
+            && page.has("value=\"SE\" selected")
+            && page.has("value=\"academia\" selected")
+    );
     assert!(page.has("Paediatric oncology; real-world data."));
 }
 
@@ -262,7 +290,11 @@ async fn data_export_and_account_deletion() {
     let (app, sink) = TestApp::start().await;
     let addr = email("gdpr");
     let c = app.user(&sink, "Gina Gdpr", &addr, PASSWORD).await;
-    c.post("/account", &[("name", "Gina Gdpr"), ("organisation", "Charité"), ("sector", "hospital"), ("country", "DE")]).await;
+    c.post(
+        "/account",
+        &[("name", "Gina Gdpr"), ("organisation", "Charité"), ("sector", "hospital"), ("country", "DE")],
+    )
+    .await;
 
     let r = c.get("/account/export").await;
     assert_eq!(r.status, 200);
@@ -280,7 +312,8 @@ async fn data_export_and_account_deletion() {
     assert_eq!(r.status, 303);
     assert!(!c.logged_in().await);
     sink.wait_for(&addr, "has been deleted").await;
-    let left: i64 = app.with_conn(|conn| users::table.filter(users::email.eq(&addr)).count().get_result(conn).expect("count"));
+    let left: i64 =
+        app.with_conn(|conn| users::table.filter(users::email.eq(&addr)).count().get_result(conn).expect("count"));
     assert_eq!(left, 0);
     assert_eq!(app.client().login(&addr, PASSWORD).await.status, 422);
 }
@@ -294,12 +327,29 @@ async fn bad_input_on_every_form_gives_4xx_with_a_message_never_5xx() {
     let long = "x".repeat(300);
     let huge = "y".repeat(10_000);
     let huge_password = "p".repeat(10_000);
-    let cases: Vec<(&Client, &str, Vec<(&str, &str)>, &str)> = vec![
+    // (who, where, what they send, the message they must see)
+    type Case<'a> = (&'a Client, &'a str, Vec<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (&anon, "/signup", vec![], "Please enter your name"),
         (&anon, "/signup", vec![("name", &long), ("email", "a@b.org"), ("password", PASSWORD)], "under 100 characters"),
-        (&anon, "/signup", vec![("name", "A"), ("email", "not-an-email"), ("password", PASSWORD)], "does not look like an e-mail"),
-        (&anon, "/signup", vec![("name", "A"), ("email", "a@example.org"), ("password", &huge_password)], "at most 128 characters"),
-        (&anon, "/signup", vec![("name", "Bell\u{7}"), ("email", "a@example.org"), ("password", PASSWORD)], "not allowed"),
+        (
+            &anon,
+            "/signup",
+            vec![("name", "A"), ("email", "not-an-email"), ("password", PASSWORD)],
+            "does not look like an e-mail",
+        ),
+        (
+            &anon,
+            "/signup",
+            vec![("name", "A"), ("email", "a@example.org"), ("password", &huge_password)],
+            "at most 128 characters",
+        ),
+        (
+            &anon,
+            "/signup",
+            vec![("name", "Bell\u{7}"), ("email", "a@example.org"), ("password", PASSWORD)],
+            "not allowed",
+        ),
         (&anon, "/login", vec![], "Please enter your e-mail address and your password"),
         (&anon, "/login", vec![("email", &huge), ("password", "x")], "Please enter your e-mail address"),
         (&anon, "/confirm/resend", vec![("email", "nope")], "does not look like an e-mail"),

@@ -37,7 +37,8 @@ async fn admin_grants_and_revokes_the_organiser_role() {
     assert!(admin.get("/admin/users?role=admin").await.has("Ann Admin"));
 
     let id = id_of(&app, &addr);
-    let r = admin.post(&format!("/admin/users/{id}/role"), &[("role", "organiser"), ("back", "/admin/users?q=olga")]).await;
+    let r =
+        admin.post(&format!("/admin/users/{id}/role"), &[("role", "organiser"), ("back", "/admin/users?q=olga")]).await;
     assert_eq!(r.status, 303);
     assert_eq!(r.location(), "/admin/users?q=olga");
     assert_eq!(role_of(&app, &addr), "organiser");
@@ -53,7 +54,8 @@ async fn admin_grants_and_revokes_the_organiser_role() {
     assert_eq!(admin.post(&format!("/admin/users/{id}/role"), &[("role", "emperor")]).await.status, 400);
     assert_eq!(admin.post("/admin/users/999999/role", &[("role", "organiser")]).await.status, 404);
     assert_eq!(admin.post("/admin/users/abc/role", &[("role", "organiser")]).await.status, 404);
-    let admin_id: i64 = app.with_conn(|c| users::table.filter(users::role.eq("admin")).select(users::id).first(c).expect("admin"));
+    let admin_id: i64 =
+        app.with_conn(|c| users::table.filter(users::role.eq("admin")).select(users::id).first(c).expect("admin"));
     admin.post(&format!("/admin/users/{admin_id}/role"), &[("role", "attendee")]).await;
     assert!(admin.get("/admin/users").await.has("Administrators keep their rights"));
     let still: String = app.with_conn(|c| users::table.find(admin_id).select(users::role).first(c).expect("admin"));
@@ -76,7 +78,12 @@ async fn admin_pages_refuse_everyone_else() {
     let attendee = app.user(&sink, "Atti Attendee", &email("atti"), PASSWORD).await;
     let organiser_addr = email("org");
     let organiser = app.user(&sink, "Orla Organiser", &organiser_addr, PASSWORD).await;
-    app.with_conn(|c| diesel::update(users::table.filter(users::email.eq(&organiser_addr))).set(users::role.eq("organiser")).execute(c).expect("promote"));
+    app.with_conn(|c| {
+        diesel::update(users::table.filter(users::email.eq(&organiser_addr)))
+            .set(users::role.eq("organiser"))
+            .execute(c)
+            .expect("promote")
+    });
     for who in [&attendee, &organiser] {
         let r = who.get("/admin/users").await;
         assert_eq!(r.status, 403);

@@ -87,7 +87,14 @@ async fn browser_signup_confirm_login_with_screenshot() {
 
     let link = sink.wait_for(&addr, "Confirm your e-mail").await.link(&app.base);
     b.goto(&link).await.expect("confirmation link");
-    b.wait().at_most(wait).for_element(Locator::Id("confirm")).await.expect("confirm button").click().await.expect("click");
+    b.wait()
+        .at_most(wait)
+        .for_element(Locator::Id("confirm"))
+        .await
+        .expect("confirm button")
+        .click()
+        .await
+        .expect("click");
     let msg = b.wait().at_most(wait).for_element(Locator::Id("message")).await.expect("flash");
     assert!(msg.text().await.expect("text").contains("confirmed"));
     // The login form comes prefilled with the address.

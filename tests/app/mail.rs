@@ -29,7 +29,8 @@ async fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
 #[actix_web::test]
 async fn smtp_down_then_up_delivers_the_message_once() {
     let port = free_port();
-    let app = TestApp::start_with(Options { smtp_url: Some(format!("smtp://127.0.0.1:{port}")), ..Default::default() }).await;
+    let app =
+        TestApp::start_with(Options { smtp_url: Some(format!("smtp://127.0.0.1:{port}")), ..Default::default() }).await;
     let addr = email("down");
     let r = app.client().post("/signup", &[("name", "Dan Down"), ("email", &addr), ("password", PASSWORD)]).await;
     assert_eq!(r.status, 303, "sign-up succeeds while mail is down");
@@ -58,7 +59,9 @@ async fn waiting_messages_go_out_after_a_restart() {
 
     // The next server on the same database delivers it.
     let sink = SmtpSink::start().await;
-    let second = TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: first.shared_db(), ..Default::default() }).await;
+    let second =
+        TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: first.shared_db(), ..Default::default() })
+            .await;
     let mail = sink.wait_for(&addr, "Confirm your e-mail").await;
     let link = mail.link(&first.base);
     let path = link.strip_prefix(&first.base).expect("path");
@@ -77,8 +80,10 @@ async fn two_servers_on_one_database_never_send_a_message_twice() {
         }
     });
     // Two servers with workers start at once and race for the same rows.
-    let b = TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: a.shared_db(), ..Default::default() }).await;
-    let c = TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: a.shared_db(), ..Default::default() }).await;
+    let b =
+        TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: a.shared_db(), ..Default::default() }).await;
+    let c =
+        TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: a.shared_db(), ..Default::default() }).await;
     wait_until("all messages delivered", || sink.all().len() >= n).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     let all = sink.all();
@@ -87,7 +92,8 @@ async fn two_servers_on_one_database_never_send_a_message_twice() {
     ids.dedup();
     assert_eq!(all.len(), n, "no duplicates");
     assert_eq!(ids.len(), n, "every message once");
-    let sent: i64 = b.with_conn(|conn| outbox::table.filter(outbox::status.eq("sent")).count().get_result(conn).expect("count"));
+    let sent: i64 =
+        b.with_conn(|conn| outbox::table.filter(outbox::status.eq("sent")).count().get_result(conn).expect("count"));
     assert_eq!(sent, n as i64);
     drop(c);
 }
@@ -99,10 +105,16 @@ async fn without_smtp_messages_are_written_as_eml_files() {
     app.client().post("/signup", &[("name", "Fio Files"), ("email", &addr), ("password", PASSWORD)]).await;
     let dir = app.settings_mail_dir();
     wait_until("an .eml file is written", || {
-        std::fs::read_dir(&dir).map(|d| d.flatten().any(|f| f.path().extension().is_some_and(|e| e == "eml"))).unwrap_or(false)
+        std::fs::read_dir(&dir)
+            .map(|d| d.flatten().any(|f| f.path().extension().is_some_and(|e| e == "eml")))
+            .unwrap_or(false)
     })
     .await;
-    let file = std::fs::read_dir(&dir).expect("dir").flatten().find(|f| f.path().extension().is_some_and(|e| e == "eml")).expect("eml");
+    let file = std::fs::read_dir(&dir)
+        .expect("dir")
+        .flatten()
+        .find(|f| f.path().extension().is_some_and(|e| e == "eml"))
+        .expect("eml");
     let text = std::fs::read_to_string(file.path()).expect("read");
     assert!(text.contains(&addr) && text.contains("Confirm your e-mail address"));
 }

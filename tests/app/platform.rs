@@ -55,7 +55,8 @@ async fn migrations_apply_once_and_create_every_table() {
     assert_eq!(db.migrate().expect("second run"), 0, "nothing left to apply");
     let mut conn = db.get().expect("conn");
     for table in ["users", "email_tokens", "outbox", "login_attempts", "audit_log"] {
-        let c: Count = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result(&mut conn).expect(table);
+        let c: Count =
+            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result(&mut conn).expect(table);
         assert_eq!(c.n, 0, "{table}");
     }
 }
@@ -85,7 +86,10 @@ async fn create_admin_from_the_command_line() {
     let out = run(&["create-admin", "--email", "Root@Example.org"], &[("DATABASE_URL", &url)]);
     assert!(!out.status.success(), "no password and no terminal");
     assert!(String::from_utf8_lossy(&out.stderr).contains("LIAISON_ADMIN_PASSWORD"));
-    let out = run(&["create-admin", "--email", "Root@Example.org"], &[("DATABASE_URL", &url), ("LIAISON_ADMIN_PASSWORD", "short")]);
+    let out = run(
+        &["create-admin", "--email", "Root@Example.org"],
+        &[("DATABASE_URL", &url), ("LIAISON_ADMIN_PASSWORD", "short")],
+    );
     assert!(!out.status.success(), "weak password refused");
     let out = run(
         &["create-admin", "--email", "Root@Example.org", "--name", "Rosa Root"],
@@ -94,7 +98,8 @@ async fn create_admin_from_the_command_line() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("created administrator root@example.org"));
 
-    let app = TestApp::start_with(Options { db_url: Some((url, std::sync::Arc::new(dir))), ..Default::default() }).await;
+    let app =
+        TestApp::start_with(Options { db_url: Some((url, std::sync::Arc::new(dir))), ..Default::default() }).await;
     let c = app.client();
     assert_eq!(c.login("root@example.org", PASSWORD).await.status, 303);
     assert_eq!(c.get("/admin/users").await.status, 200);
@@ -119,9 +124,7 @@ async fn serve_demo_prints_logins_that_work() {
         .spawn()
         .expect("spawn serve");
     let stdout = child.stdout.take().expect("stdout");
-    let lines = std::thread::spawn(move || {
-        BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>()
-    });
+    let lines = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
     let base = format!("http://{addr}");
     let client = Client::new(&base);
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -137,13 +140,17 @@ async fn serve_demo_prints_logins_that_work() {
     let _ = child.kill();
     let _ = child.wait();
     let printed = lines.join().expect("stdout reader");
-    let organiser = printed.iter().find(|l| l.contains("organiser@")).unwrap_or_else(|| panic!("no organiser login in {printed:?}"));
+    let organiser = printed
+        .iter()
+        .find(|l| l.contains("organiser@"))
+        .unwrap_or_else(|| panic!("no organiser login in {printed:?}"));
     let email = organiser.split_whitespace().nth(1).expect("email").to_string();
     let password = organiser.rsplit("password: ").next().expect("password").trim().to_string();
     assert!(secret_key_is_private(dir.path()));
 
     // Start the app again on the same database: the printed password logs in as organiser.
-    let app = TestApp::start_with(Options { db_url: Some((url, std::sync::Arc::new(dir))), ..Default::default() }).await;
+    let app =
+        TestApp::start_with(Options { db_url: Some((url, std::sync::Arc::new(dir))), ..Default::default() }).await;
     let c = app.client();
     assert_eq!(c.login(&email, &password).await.status, 303, "printed login works");
     assert!(c.get("/account").await.has("organiser"));

@@ -79,7 +79,14 @@ async fn every_response_carries_security_headers() {
     let (app, sink) = TestApp::start().await;
     let c = app.client();
     let u = app.user(&sink, "Hedy Headers", &email("hdr"), PASSWORD).await;
-    for (client, path) in [(&c, "/"), (&c, "/login"), (&c, "/no-such-page"), (&c, "/static/css/liaison.css"), (&u, "/account"), (&c, "/healthz")] {
+    for (client, path) in [
+        (&c, "/"),
+        (&c, "/login"),
+        (&c, "/no-such-page"),
+        (&c, "/static/css/liaison.css"),
+        (&u, "/account"),
+        (&c, "/healthz"),
+    ] {
         let r = client.get(path).await;
         let csp = r.header("content-security-policy");
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
@@ -110,7 +117,9 @@ async fn session_cookie_is_httponly_lax_and_renewed_at_login() {
     assert!(!after.is_empty() && !after.starts_with(&before), "session renewed at login");
 
     // Behind https, the cookie is Secure.
-    let secure = TestApp::start_with(Options { base_url: Some("https://events.example.org".into()), ..Default::default() }).await;
+    let secure =
+        TestApp::start_with(Options { base_url: Some("https://events.example.org".into()), ..Default::default() })
+            .await;
     let r = secure.client().get("/").await;
     assert!(r.header("set-cookie").contains("Secure"));
 }
