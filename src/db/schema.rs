@@ -73,9 +73,117 @@ diesel::table! {
         action -> Text,
         detail -> Text,
         created_at -> Timestamp,
+        event_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> BigInt,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        venue -> Text,
+        address -> Text,
+        timezone -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        registration_opens_at -> Nullable<Timestamp>,
+        registration_closes_at -> Nullable<Timestamp>,
+        capacity -> Nullable<Integer>,
+        requires_approval -> Bool,
+        status -> Text,
+        registration_version -> BigInt,
+        waitlist_seq -> Integer,
+        sequence -> Integer,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_organisers (event_id, user_id) {
+        event_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    event_invitations (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        kind -> Text,
+        email -> Text,
+        name -> Text,
+        organisation -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    registration_questions (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        position -> Integer,
+        kind -> Text,
+        label -> Text,
+        help -> Text,
+        options -> Text,
+        required -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registrations (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        user_id -> BigInt,
+        status -> Text,
+        waitlist_number -> Nullable<Integer>,
+        ical_uid -> Text,
+        ical_sequence -> Integer,
+        directory_consent -> Bool,
+        matchmaking_consent -> Bool,
+        attended_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    registration_answers (registration_id, question_id) {
+        registration_id -> BigInt,
+        question_id -> BigInt,
+        value -> Text,
     }
 }
 
 diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(event_organisers -> events (event_id));
+diesel::joinable!(event_organisers -> users (user_id));
+diesel::joinable!(event_invitations -> events (event_id));
+diesel::joinable!(registration_questions -> events (event_id));
+diesel::joinable!(registrations -> events (event_id));
+diesel::joinable!(registrations -> users (user_id));
+diesel::joinable!(registration_answers -> registrations (registration_id));
+diesel::joinable!(registration_answers -> registration_questions (question_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, email_tokens, outbox, login_attempts, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    email_tokens,
+    outbox,
+    login_attempts,
+    audit_log,
+    events,
+    event_organisers,
+    event_invitations,
+    registration_questions,
+    registrations,
+    registration_answers,
+);

@@ -3,6 +3,8 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod form;
+pub mod markdown;
 pub mod security;
 
 use std::collections::BTreeMap;

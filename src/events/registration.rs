@@ -1,0 +1,521 @@
+//! Registrations and seats. Every change that can take or free a seat first locks the event
+//! row (an UPDATE of `registration_version`): PostgreSQL queues concurrent transactions on that
+//! row lock, SQLite on its single writer lock (a transaction whose first statement writes waits
+//! in the busy handler instead of failing). Inside the lock, counting confirmed rows is exact,
+//! so seats are never overbooked and waitlist numbers are handed out once each, in order, on
+//! one server or on several sharing one database.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::emails::{self, Outcome};
+use super::model::{self, Event};
+use super::questions::Answers;
+use crate::db::schema::{events, registration_answers, registrations as r, users};
+use crate::db::{now, DbConn};
+use crate::error::AppError;
+use crate::mail;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = r)]
+pub struct Registration {
+    pub id: i64,
+    pub event_id: i64,
+    pub user_id: i64,
+    pub status: String,
+    pub waitlist_number: Option<i32>,
+    pub ical_uid: String,
+    pub ical_sequence: i32,
+    pub directory_consent: bool,
+    pub matchmaking_consent: bool,
+    pub attended_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegStatus {
+    Pending,
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+    Rejected,
+}
+
+pub const STATUSES: &[(&str, &str)] = &[
+    ("confirmed", "Confirmed"),
+    ("pending", "Awaiting approval"),
+    ("waitlisted", "Waitlisted"),
+    ("cancelled", "Cancelled"),
+    ("rejected", "Rejected"),
+];
+
+/// Statuses that hold (or wait for) a place.
+pub const ACTIVE: [&str; 3] = ["pending", "confirmed", "waitlisted"];
+
+impl RegStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "confirmed" => Some(Self::Confirmed),
+            "waitlisted" => Some(Self::Waitlisted),
+            "cancelled" => Some(Self::Cancelled),
+            "rejected" => Some(Self::Rejected),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Confirmed => "confirmed",
+            Self::Waitlisted => "waitlisted",
+            Self::Cancelled => "cancelled",
+            Self::Rejected => "rejected",
+        }
+    }
+    pub fn is_active(self) -> bool {
+        matches!(self, Self::Pending | Self::Confirmed | Self::Waitlisted)
+    }
+}
+
+pub fn status_label(s: &str) -> &'static str {
+    STATUSES.iter().find(|(c, _)| *c == s).map(|(_, l)| *l).unwrap_or("")
+}
+
+impl Registration {
+    pub fn status(&self) -> RegStatus {
+        RegStatus::parse(&self.status).unwrap_or(RegStatus::Cancelled)
+    }
+    pub fn status_label(&self) -> &'static str {
+        status_label(&self.status)
+    }
+}
+
+/// Takes the event's registration lock for the rest of the transaction and returns the event
+/// as it is now.
+pub fn lock_event(c: &mut DbConn, event_id: i64) -> Result<Event, AppError> {
+    let n = diesel::update(events::table.find(event_id))
+        .set(events::registration_version.eq(events::registration_version + 1))
+        .execute(c)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    model::find(c, event_id)?.ok_or(AppError::NotFound)
+}
+
+pub fn count_with_status(c: &mut DbConn, event_id: i64, status: RegStatus) -> Result<i64, AppError> {
+    Ok(r::table.filter(r::event_id.eq(event_id).and(r::status.eq(status.as_str()))).count().get_result(c)?)
+}
+
+fn seat_free(c: &mut DbConn, event: &Event) -> Result<bool, AppError> {
+    match event.capacity {
+        None => Ok(true),
+        Some(cap) => Ok(count_with_status(c, event.id, RegStatus::Confirmed)? < i64::from(cap)),
+    }
+}
+
+fn next_waitlist_number(c: &mut DbConn, event_id: i64) -> Result<i32, AppError> {
+    Ok(diesel::update(events::table.find(event_id))
+        .set(events::waitlist_seq.eq(events::waitlist_seq + 1))
+        .returning(events::waitlist_seq)
+        .get_result(c)?)
+}
+
+/// 1 for the first person waiting, without gaps: the rank among those still waiting.
+pub fn waitlist_position(c: &mut DbConn, reg: &Registration) -> Result<Option<i64>, AppError> {
+    let Some(n) = reg.waitlist_number.filter(|_| reg.status() == RegStatus::Waitlisted) else { return Ok(None) };
+    let ahead: i64 = r::table
+        .filter(r::event_id.eq(reg.event_id))
+        .filter(r::status.eq("waitlisted"))
+        .filter(r::waitlist_number.le(n))
+        .count()
+        .get_result(c)?;
+    Ok(Some(ahead))
+}
+
+pub fn find(c: &mut DbConn, id: i64) -> Result<Option<Registration>, AppError> {
+    Ok(r::table.find(id).select(Registration::as_select()).first(c).optional()?)
+}
+
+pub fn find_for(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Option<Registration>, AppError> {
+    Ok(r::table
+        .filter(r::event_id.eq(event_id).and(r::user_id.eq(user_id)))
+        .select(Registration::as_select())
+        .first(c)
+        .optional()?)
+}
+
+pub fn answers_of(c: &mut DbConn, registration_id: i64) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(registration_answers::table
+        .filter(registration_answers::registration_id.eq(registration_id))
+        .select((registration_answers::question_id, registration_answers::value))
+        .load(c)?)
+}
+
+/// What a person sends with the registration form.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterInput {
+    pub answers: Answers,
+    pub directory_consent: bool,
+    pub matchmaking_consent: bool,
+    pub organisation: String,
+    pub sector: String,
+    pub country: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// Outside the registration window, a draft, closed or cancelled event: the message says which.
+    Closed(String),
+    AlreadyRegistered(&'static str),
+    Rejected,
+}
+
+impl Refusal {
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::Closed(m) => m.clone(),
+            Refusal::AlreadyRegistered(status) => {
+                format!("You are already registered for this event (status: {}).", status.to_lowercase())
+            }
+            Refusal::Rejected => "The organisers could not accept your registration for this event.".into(),
+        }
+    }
+}
+
+/// The result of a successful registration.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub registration: Registration,
+    pub outcome: Outcome,
+    pub waitlist_position: Option<i64>,
+}
+
+/// Registers `user_id` for the event: confirmed while seats remain, waitlisted in arrival order
+/// when full, pending when the organisers approve each registration. Sends the matching e-mail.
+pub fn register(
+    c: &mut DbConn,
+    base_url: &str,
+    event_id: i64,
+    user_id: i64,
+    input: &RegisterInput,
+) -> Result<Result<Registered, Refusal>, AppError> {
+    c.transaction(|c| {
+        let event = lock_event(c, event_id)?;
+        let t = now();
+        if let Some(msg) = event.window_message(t) {
+            return Ok(Err(Refusal::Closed(msg)));
+        }
+        let existing = find_for(c, event_id, user_id)?;
+        if let Some(e) = &existing {
+            match e.status() {
+                RegStatus::Rejected => return Ok(Err(Refusal::Rejected)),
+                s if s.is_active() => return Ok(Err(Refusal::AlreadyRegistered(e.status_label()))),
+                _ => {}
+            }
+        }
+        let (status, outcome) = if event.requires_approval {
+            (RegStatus::Pending, Outcome::Received)
+        } else if seat_free(c, &event)? {
+            (RegStatus::Confirmed, Outcome::Confirmed)
+        } else {
+            (RegStatus::Waitlisted, Outcome::Waitlisted)
+        };
+        let number = if status == RegStatus::Waitlisted { Some(next_waitlist_number(c, event_id)?) } else { None };
+        let id = match &existing {
+            Some(prev) => {
+                diesel::update(r::table.find(prev.id))
+                    .set((
+                        r::status.eq(status.as_str()),
+                        r::waitlist_number.eq(number),
+                        r::ical_sequence.eq(r::ical_sequence + 1),
+                        r::directory_consent.eq(input.directory_consent),
+                        r::matchmaking_consent.eq(input.matchmaking_consent),
+                        r::attended_at.eq(None::<NaiveDateTime>),
+                        r::created_at.eq(t),
+                        r::updated_at.eq(t),
+                    ))
+                    .execute(c)?;
+                prev.id
+            }
+            None => diesel::insert_into(r::table)
+                .values((
+                    r::event_id.eq(event_id),
+                    r::user_id.eq(user_id),
+                    r::status.eq(status.as_str()),
+                    r::waitlist_number.eq(number),
+                    r::ical_uid.eq(format!("registration-{}@liaison", uuid::Uuid::new_v4().simple())),
+                    r::directory_consent.eq(input.directory_consent),
+                    r::matchmaking_consent.eq(input.matchmaking_consent),
+                    r::created_at.eq(t),
+                    r::updated_at.eq(t),
+                ))
+                .returning(r::id)
+                .get_result(c)?,
+        };
+        diesel::delete(registration_answers::table.filter(registration_answers::registration_id.eq(id))).execute(c)?;
+        for (question_id, value) in &input.answers {
+            diesel::insert_into(registration_answers::table)
+                .values((
+                    registration_answers::registration_id.eq(id),
+                    registration_answers::question_id.eq(question_id),
+                    registration_answers::value.eq(value),
+                ))
+                .execute(c)?;
+        }
+        diesel::update(users::table.find(user_id))
+            .set((
+                users::organisation.eq(&input.organisation),
+                users::sector.eq(&input.sector),
+                users::country.eq(&input.country),
+                users::updated_at.eq(t),
+            ))
+            .execute(c)?;
+        let reg = find(c, id)?.ok_or(AppError::NotFound)?;
+        let position = waitlist_position(c, &reg)?;
+        send_outcome(c, base_url, &event, &reg, outcome, position)?;
+        Ok(Ok(Registered { registration: reg, outcome, waitlist_position: position }))
+    })
+}
+
+fn send_outcome(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    reg: &Registration,
+    outcome: Outcome,
+    position: Option<i64>,
+) -> Result<(), AppError> {
+    let (email, name): (String, String) =
+        users::table.find(reg.user_id).select((users::email, users::name)).first(c)?;
+    let (mail, attachment) = emails::outcome_mail(base_url, event, reg, &name, outcome, position);
+    mail::enqueue_with(c, &email, &name, &mail, attachment)?;
+    Ok(())
+}
+
+fn set_status(c: &mut DbConn, id: i64, status: RegStatus, number: Option<i32>) -> Result<Registration, AppError> {
+    let bump = matches!(status, RegStatus::Cancelled | RegStatus::Rejected);
+    diesel::update(r::table.find(id))
+        .set((
+            r::status.eq(status.as_str()),
+            r::waitlist_number.eq(number),
+            r::ical_sequence.eq(r::ical_sequence + i32::from(bump)),
+            r::updated_at.eq(now()),
+        ))
+        .execute(c)?;
+    find(c, id)?.ok_or(AppError::NotFound)
+}
+
+/// Gives free seats to the waitlist in arrival order, telling each person. Call with the
+/// event locked. Returns how many were promoted.
+pub fn fill_seats(c: &mut DbConn, base_url: &str, event: &Event) -> Result<usize, AppError> {
+    let mut promoted = 0;
+    while seat_free(c, event)? {
+        let next: Option<Registration> = r::table
+            .filter(r::event_id.eq(event.id).and(r::status.eq("waitlisted")))
+            .order(r::waitlist_number)
+            .select(Registration::as_select())
+            .first(c)
+            .optional()?;
+        let Some(next) = next else { break };
+        let reg = set_status(c, next.id, RegStatus::Confirmed, next.waitlist_number)?;
+        send_outcome(c, base_url, event, &reg, Outcome::Promoted, None)?;
+        promoted += 1;
+    }
+    Ok(promoted)
+}
+
+/// The person cancels their own registration. Returns false when it was no longer active.
+pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id: i64) -> Result<bool, AppError> {
+    c.transaction(|c| {
+        let reg = find(c, registration_id)?.filter(|r| r.user_id == user_id).ok_or(AppError::NotFound)?;
+        let event = lock_event(c, reg.event_id)?;
+        // Re-read inside the lock: a concurrent cancellation may have won.
+        let reg = find(c, registration_id)?.ok_or(AppError::NotFound)?;
+        if !reg.status().is_active() {
+            return Ok(false);
+        }
+        let was_confirmed = reg.status() == RegStatus::Confirmed;
+        let reg = set_status(c, reg.id, RegStatus::Cancelled, reg.waitlist_number)?;
+        send_outcome(c, base_url, &event, &reg, Outcome::CancelledByAttendee, None)?;
+        if was_confirmed {
+            fill_seats(c, base_url, &event)?;
+        }
+        Ok(true)
+    })
+}
+
+/// What organisers can do to one registrant or a selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Approve,
+    Reject,
+    Promote,
+    Cancel,
+    CheckIn,
+    UndoCheckIn,
+}
+
+impl Action {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "approve" => Some(Self::Approve),
+            "reject" => Some(Self::Reject),
+            "promote" => Some(Self::Promote),
+            "cancel" => Some(Self::Cancel),
+            "check_in" => Some(Self::CheckIn),
+            "undo_check_in" => Some(Self::UndoCheckIn),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::Promote => "promote",
+            Self::Cancel => "cancel",
+            Self::CheckIn => "check_in",
+            Self::UndoCheckIn => "undo_check_in",
+        }
+    }
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Self::Approve => "approved",
+            Self::Reject => "rejected",
+            Self::Promote => "moved from the waitlist",
+            Self::Cancel => "cancelled",
+            Self::CheckIn => "checked in",
+            Self::UndoCheckIn => "no longer checked in",
+        }
+    }
+}
+
+/// How an organiser action went: how many changed, and why the others did not.
+#[derive(Debug, Default, Clone)]
+pub struct ActionReport {
+    pub done: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+/// Applies `action` to the registrations `ids` of `event_id` (ids of other events are ignored),
+/// with the audit entry and the e-mails, in one transaction.
+pub fn apply(
+    c: &mut DbConn,
+    base_url: &str,
+    event_id: i64,
+    actor: i64,
+    action: Action,
+    ids: &[i64],
+) -> Result<ActionReport, AppError> {
+    c.transaction(|c| {
+        let event = lock_event(c, event_id)?;
+        let rows: Vec<(Registration, String)> = r::table
+            .inner_join(users::table)
+            .filter(r::event_id.eq(event_id).and(r::id.eq_any(ids)))
+            .order(r::id)
+            .select((Registration::as_select(), users::name))
+            .load(c)?;
+        let mut report = ActionReport::default();
+        let mut freed = false;
+        for (reg, name) in rows {
+            let status = reg.status();
+            let skip = |why: &str| format!("{name}: {why}");
+            match action {
+                Action::Approve => {
+                    if status != RegStatus::Pending {
+                        report.skipped.push(skip("not awaiting approval"));
+                        continue;
+                    }
+                    if seat_free(c, &event)? {
+                        let reg = set_status(c, reg.id, RegStatus::Confirmed, None)?;
+                        send_outcome(c, base_url, &event, &reg, Outcome::Approved, None)?;
+                    } else {
+                        let n = next_waitlist_number(c, event_id)?;
+                        let reg = set_status(c, reg.id, RegStatus::Waitlisted, Some(n))?;
+                        let pos = waitlist_position(c, &reg)?;
+                        send_outcome(c, base_url, &event, &reg, Outcome::ApprovedWaitlisted, pos)?;
+                    }
+                }
+                Action::Reject => {
+                    if !matches!(status, RegStatus::Pending | RegStatus::Waitlisted) {
+                        report.skipped.push(skip("only pending or waitlisted registrations can be rejected"));
+                        continue;
+                    }
+                    let reg = set_status(c, reg.id, RegStatus::Rejected, reg.waitlist_number)?;
+                    send_outcome(c, base_url, &event, &reg, Outcome::Rejected, None)?;
+                }
+                Action::Promote => {
+                    if status != RegStatus::Waitlisted {
+                        report.skipped.push(skip("not on the waitlist"));
+                        continue;
+                    }
+                    if !seat_free(c, &event)? {
+                        report.skipped.push(skip("no seat is free (raise the capacity first)"));
+                        continue;
+                    }
+                    let reg = set_status(c, reg.id, RegStatus::Confirmed, reg.waitlist_number)?;
+                    send_outcome(c, base_url, &event, &reg, Outcome::Promoted, None)?;
+                }
+                Action::Cancel => {
+                    if !status.is_active() {
+                        report.skipped.push(skip("already cancelled or rejected"));
+                        continue;
+                    }
+                    freed |= status == RegStatus::Confirmed;
+                    let reg = set_status(c, reg.id, RegStatus::Cancelled, reg.waitlist_number)?;
+                    send_outcome(c, base_url, &event, &reg, Outcome::CancelledByOrganiser, None)?;
+                }
+                Action::CheckIn | Action::UndoCheckIn => {
+                    if status != RegStatus::Confirmed {
+                        report.skipped.push(skip("only confirmed registrants can be checked in"));
+                        continue;
+                    }
+                    let at = if action == Action::CheckIn { Some(reg.attended_at.unwrap_or_else(now)) } else { None };
+                    diesel::update(r::table.find(reg.id))
+                        .set((r::attended_at.eq(at), r::updated_at.eq(now())))
+                        .execute(c)?;
+                }
+            }
+            report.done.push(name);
+        }
+        if freed {
+            let n = fill_seats(c, base_url, &event)?;
+            if n > 0 {
+                report.done.push(format!("{n} moved up from the waitlist"));
+            }
+        }
+        if !report.done.is_empty() {
+            crate::audit::record_event(
+                c,
+                Some(actor),
+                event_id,
+                &format!("registration.{}", action.as_str()),
+                &format!("{}: {}", action.past_tense(), report.done.join(", ")),
+            )?;
+        }
+        Ok(report)
+    })
+}
+
+#[cfg(test)]
+pub mod tests_support {
+    use super::*;
+
+    pub fn registration(uid: &str) -> Registration {
+        Registration {
+            id: 1,
+            event_id: 1,
+            user_id: 1,
+            status: "confirmed".into(),
+            waitlist_number: None,
+            ical_uid: uid.into(),
+            ical_sequence: 1,
+            directory_consent: false,
+            matchmaking_consent: false,
+            attended_at: None,
+            created_at: NaiveDateTime::default(),
+            updated_at: NaiveDateTime::default(),
+        }
+    }
+}
