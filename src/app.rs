@@ -105,7 +105,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/static/{path:.*}", web::get().to(crate::web::assets::serve))
         .configure(crate::accounts::routes)
-        .configure(crate::admin::routes);
+        .configure(crate::admin::routes)
+        .configure(crate::events::routes);
 }
 
 #[derive(Template)]

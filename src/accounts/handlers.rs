@@ -25,6 +25,8 @@ pub struct SignupForm {
     pub name: String,
     pub email: String,
     pub password: String,
+    /// Where to go after confirming (e.g. the event form the person came from).
+    pub next: String,
 }
 
 #[derive(Template)]
@@ -33,14 +35,24 @@ struct SignupPage {
     ctx: PageCtx,
     name: String,
     email: String,
+    next: String,
     errors: FormErrors,
 }
 
-pub async fn signup_page(ctx: PageCtx) -> AppResult<HttpResponse> {
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SignupQuery {
+    pub name: String,
+    pub email: String,
+    pub next: String,
+}
+
+pub async fn signup_page(ctx: PageCtx, q: web::Query<SignupQuery>) -> AppResult<HttpResponse> {
+    let q = q.into_inner();
     if ctx.user.is_some() {
-        return Ok(redirect("/account"));
+        return Ok(redirect(if q.next.is_empty() { "/account" } else { safe_next(&q.next) }));
     }
-    render(&SignupPage { ctx, name: String::new(), email: String::new(), errors: FormErrors::default() })
+    render(&SignupPage { ctx, name: q.name, email: q.email, next: q.next, errors: FormErrors::default() })
 }
 
 pub async fn signup_submit(ctx: PageCtx, state: State, form: web::Form<SignupForm>) -> AppResult<HttpResponse> {
@@ -50,12 +62,13 @@ pub async fn signup_submit(ctx: PageCtx, state: State, form: web::Form<SignupFor
     check_email(&mut errors, "email", &f.email);
     check_new_password(&mut errors, "password", &f.password, &f.email);
     if !errors.is_empty() {
-        return render_status(UNPROCESSABLE, &SignupPage { ctx, name: f.name, email: f.email, errors });
+        return render_status(UNPROCESSABLE, &SignupPage { ctx, name: f.name, email: f.email, next: f.next, errors });
     }
     // Hash in every case, so a known address answers as slowly as a new one.
     let hash = state.passwords.hash(f.password).await?;
-    let (name, email, base) = (f.name.trim().to_string(), normalise_email(&f.email), state.base_url.clone());
-    state.db.run(move |c| service::sign_up(c, &Links { base_url: &base }, &name, &email, &hash)).await?;
+    let (name, email, base, next) =
+        (f.name.trim().to_string(), normalise_email(&f.email), state.base_url.clone(), f.next);
+    state.db.run(move |c| service::sign_up(c, &Links { base_url: &base }, &name, &email, &hash, &next)).await?;
     state.wake_mailer();
     Ok(redirect("/signup/check-email"))
 }
@@ -77,6 +90,13 @@ pub async fn check_email_page(ctx: PageCtx) -> AppResult<HttpResponse> {
 struct ConfirmPage {
     ctx: PageCtx,
     token: String,
+    next: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NextQuery {
+    pub next: String,
 }
 
 #[derive(Template)]
@@ -96,21 +116,35 @@ fn token_problem(ctx: PageCtx, problem: TokenProblem, purpose: Purpose) -> AppRe
 }
 
 /// Shows a button rather than confirming on GET: mail scanners open links, and must not use them up.
-pub async fn confirm_page(ctx: PageCtx, state: State, token: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn confirm_page(
+    ctx: PageCtx,
+    state: State,
+    token: web::Path<String>,
+    q: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let t = token.clone();
     match state.db.run(move |c| tokens::check(c, &t, Purpose::Confirm)).await? {
-        Ok(_) => render(&ConfirmPage { ctx, token }),
+        Ok(_) => render(&ConfirmPage { ctx, token, next: q.into_inner().next }),
         Err(p) => token_problem(ctx, p, Purpose::Confirm),
     }
 }
 
-pub async fn confirm_submit(ctx: PageCtx, state: State, token: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn confirm_submit(
+    ctx: PageCtx,
+    state: State,
+    token: web::Path<String>,
+    q: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     match state.db.run(move |c| service::confirm_email(c, &token)).await? {
         Ok(user) => {
             ctx.flash("success", "Thank you: your e-mail address is confirmed. You can log in now.");
-            Ok(redirect(&format!("/login?email={}", crate::web::url_encode(&user.email))))
+            let mut to = format!("/login?email={}", crate::web::url_encode(&user.email));
+            if safe_next(&q.next) != "/" {
+                to.push_str(&format!("&next={}", crate::web::url_encode(safe_next(&q.next))));
+            }
+            Ok(redirect(&to))
         }
         Err(p) => token_problem(ctx, p, Purpose::Confirm),
     }
@@ -494,7 +528,8 @@ pub async fn delete_submit(
     if !errors.is_empty() {
         return render_status(UNPROCESSABLE, &DeletePage { ctx, errors });
     }
-    match state.db.run(move |c| service::delete_account(c, me.id)).await? {
+    let base = state.base_url.clone();
+    match state.db.run(move |c| service::delete_account(c, &base, me.id)).await? {
         Ok(()) => {
             state.wake_mailer();
             ctx.log_out();

@@ -23,6 +23,13 @@ impl Links<'_> {
     fn confirm(&self, token: &str) -> String {
         format!("{}/confirm/{token}", self.base_url)
     }
+    /// The confirmation link that, once used, leads back to `next` (e.g. an event's form).
+    fn confirm_then(&self, token: &str, next: &str) -> String {
+        match crate::web::safe_next(next) {
+            "/" => self.confirm(token),
+            next => format!("{}?next={}", self.confirm(token), crate::web::url_encode(next)),
+        }
+    }
     fn reset(&self, token: &str) -> String {
         format!("{}/password/reset/{token}", self.base_url)
     }
@@ -36,7 +43,14 @@ impl Links<'_> {
 
 /// Creates an account and sends its confirmation link, or, if the address already has an
 /// account, sends that address a note instead. The caller shows the same page either way.
-pub fn sign_up(conn: &mut DbConn, links: &Links, name: &str, email: &str, password_hash: &str) -> Result<(), AppError> {
+pub fn sign_up(
+    conn: &mut DbConn,
+    links: &Links,
+    name: &str,
+    email: &str,
+    password_hash: &str,
+    next: &str,
+) -> Result<(), AppError> {
     conn.transaction(|c| {
         if let Some(existing) = find_by_email(c, email)? {
             return notify_existing(c, links, &existing);
@@ -59,7 +73,8 @@ pub fn sign_up(conn: &mut DbConn, links: &Links, name: &str, email: &str, passwo
         match inserted {
             Ok(id) => {
                 let token = tokens::create(c, id, Purpose::Confirm)?;
-                mail::enqueue(c, email, name, &messages::Confirm { name: name.into(), link: links.confirm(&token) })?;
+                let link = links.confirm_then(&token, next);
+                mail::enqueue(c, email, name, &messages::Confirm { name: name.into(), link })?;
                 Ok(())
             }
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
@@ -205,7 +220,7 @@ pub enum DeleteRefusal {
 }
 
 /// Deletes the account and what is stored about the person, then says goodbye by e-mail.
-pub fn delete_account(conn: &mut DbConn, uid: i64) -> Result<Result<(), DeleteRefusal>, AppError> {
+pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Result<(), DeleteRefusal>, AppError> {
     conn.transaction(|c| {
         let user = find_user(c, uid)?.ok_or(AppError::NotFound)?;
         if user.role() == Role::Admin {
@@ -214,6 +229,8 @@ pub fn delete_account(conn: &mut DbConn, uid: i64) -> Result<Result<(), DeleteRe
                 return Ok(Err(DeleteRefusal::LastAdmin));
             }
         }
+        // Free their seats first, so the waitlist moves up as if they had cancelled.
+        crate::events::registration::release_all(c, base_url, uid)?;
         diesel::delete(outbox::table.filter(outbox::to_addr.eq(&user.email))).execute(c)?;
         diesel::delete(login_attempts::table.filter(login_attempts::email.eq(&user.email))).execute(c)?;
         diesel::delete(users::table.find(uid)).execute(c)?;
@@ -257,6 +274,7 @@ pub fn export(conn: &mut DbConn, uid: i64) -> Result<serde_json::Value, AppError
         },
         "login_history": logins.into_iter().map(|(at, ip, ok)| json!({"at": at, "ip": ip, "succeeded": ok})).collect::<Vec<_>>(),
         "emails": mails.into_iter().map(|(at, subject, status, sent)| json!({"created_at": at, "subject": subject, "status": status, "sent_at": sent})).collect::<Vec<_>>(),
+        "registrations": crate::events::registrants::export_for_user(conn, uid)?,
         "audit_log": crate::audit::about_user(conn, uid)?,
     }))
 }

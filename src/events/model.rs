@@ -134,12 +134,12 @@ impl Event {
         }
     }
 
-    pub fn local(&self, utc: NaiveDateTime) -> chrono::DateTime<Tz> {
-        self.tz().from_utc_datetime(&utc)
+    pub fn local(&self, utc: impl std::borrow::Borrow<NaiveDateTime>) -> chrono::DateTime<Tz> {
+        self.tz().from_utc_datetime(utc.borrow())
     }
 
     /// "Tuesday 3 March 2026, 09:00 CET".
-    pub fn local_datetime_label(&self, utc: NaiveDateTime) -> String {
+    pub fn local_datetime_label(&self, utc: impl std::borrow::Borrow<NaiveDateTime>) -> String {
         self.local(utc).format("%A %-d %B %Y, %H:%M %Z").to_string()
     }
 

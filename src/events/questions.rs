@@ -149,6 +149,58 @@ pub fn add(conn: &mut DbConn, event_id: i64, q: &QuestionInput) -> Result<i64, A
         .get_result(conn)?)
 }
 
+pub fn update(conn: &mut DbConn, event_id: i64, id: i64, actor: i64, q: &QuestionInput) -> Result<(), AppError> {
+    conn.transaction(|c| {
+        let n = diesel::update(rq::table.find(id).filter(rq::event_id.eq(event_id)))
+            .set((
+                rq::kind.eq(&q.kind),
+                rq::label.eq(&q.label),
+                rq::help.eq(&q.help),
+                rq::options.eq(&q.options),
+                rq::required.eq(q.required),
+            ))
+            .execute(c)?;
+        if n == 0 {
+            return Err(AppError::NotFound);
+        }
+        crate::audit::record_event(c, Some(actor), event_id, "question.updated", &q.label)
+    })
+}
+
+/// Deletes a question and the answers given to it.
+pub fn delete(conn: &mut DbConn, event_id: i64, id: i64, actor: i64) -> Result<(), AppError> {
+    conn.transaction(|c| {
+        let label: String = rq::table
+            .find(id)
+            .filter(rq::event_id.eq(event_id))
+            .select(rq::label)
+            .first(c)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        use crate::db::schema::registration_answers as ra;
+        diesel::delete(ra::table.filter(ra::question_id.eq(id))).execute(c)?;
+        diesel::delete(rq::table.find(id)).execute(c)?;
+        crate::audit::record_event(c, Some(actor), event_id, "question.deleted", &label)
+    })
+}
+
+/// Swaps a question with its neighbour above (`up`) or below.
+pub fn shift(conn: &mut DbConn, event_id: i64, id: i64, up: bool) -> Result<(), AppError> {
+    conn.transaction(|c| {
+        let list = for_event(c, event_id)?;
+        let i = list.iter().position(|q| q.id == id).ok_or(AppError::NotFound)?;
+        let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < list.len()) };
+        let Some(j) = j else { return Ok(()) };
+        // Renumber all so equal positions cannot make the swap a no-op.
+        let mut order: Vec<i64> = list.iter().map(|q| q.id).collect();
+        order.swap(i, j);
+        for (pos, qid) in order.iter().enumerate() {
+            diesel::update(rq::table.find(qid)).set(rq::position.eq(pos as i32 + 1)).execute(c)?;
+        }
+        Ok(())
+    })
+}
+
 pub fn count(conn: &mut DbConn, event_id: i64) -> Result<i64, AppError> {
     Ok(rq::table.filter(rq::event_id.eq(event_id)).count().get_result(conn)?)
 }

@@ -135,6 +135,16 @@ pub fn status_counts(c: &mut DbConn, event_id: i64) -> Result<Vec<(&'static str,
         .collect())
 }
 
+/// Waitlist position (1, 2, …) of every waiting registration of the event, by registration id.
+pub fn waitlist_ranks(c: &mut DbConn, event_id: i64) -> Result<std::collections::HashMap<i64, i64>, AppError> {
+    let ids: Vec<i64> = r::table
+        .filter(r::event_id.eq(event_id).and(r::status.eq("waitlisted")))
+        .order(r::waitlist_number)
+        .select(r::id)
+        .load(c)?;
+    Ok(ids.into_iter().enumerate().map(|(i, id)| (id, i as i64 + 1)).collect())
+}
+
 pub fn attended_count(c: &mut DbConn, event_id: i64) -> Result<i64, AppError> {
     Ok(r::table.filter(r::event_id.eq(event_id).and(r::attended_at.is_not_null())).count().get_result(c)?)
 }
@@ -218,14 +228,6 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Width of a bar, in percent of the largest value of its table.
-    pub fn bar(value: i64, max: i64) -> i64 {
-        if max <= 0 {
-            0
-        } else {
-            (value * 100 / max).max(if value > 0 { 1 } else { 0 })
-        }
-    }
     pub fn max_sector(&self) -> i64 {
         self.by_sector.iter().map(|(_, n)| *n).max().unwrap_or(0)
     }

@@ -346,6 +346,23 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
     })
 }
 
+/// Ends every active registration of a person whose account is being deleted (no e-mail to
+/// them), giving freed seats to the waitlist. Runs inside the deletion's transaction.
+pub fn release_all(c: &mut DbConn, base_url: &str, user_id: i64) -> Result<(), AppError> {
+    let active: Vec<(i64, i64)> =
+        r::table.filter(r::user_id.eq(user_id).and(r::status.eq_any(ACTIVE))).select((r::id, r::event_id)).load(c)?;
+    for (id, event_id) in active {
+        let event = lock_event(c, event_id)?;
+        let reg = find(c, id)?.ok_or(AppError::NotFound)?;
+        let was_confirmed = reg.status() == RegStatus::Confirmed;
+        set_status(c, id, RegStatus::Cancelled, reg.waitlist_number)?;
+        if was_confirmed {
+            fill_seats(c, base_url, &event)?;
+        }
+    }
+    Ok(())
+}
+
 /// What organisers can do to one registrant or a selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {

@@ -23,19 +23,21 @@ pub async fn guard(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
+    // Invitee lists are uploaded as files; every other form is small.
+    let limit = if req.path().ends_with("/import") { crate::events::organise::IMPORT_LIMIT } else { FORM_LIMIT };
     let declared = req
         .headers()
         .get(actix_web::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > FORM_LIMIT) {
+    if declared.is_some_and(|n| n > limit) {
         return Ok(req.into_response(AppError::PayloadTooLarge.error_response()));
     }
     let mut payload = req.take_payload();
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk?;
-        if body.len() + chunk.len() > FORM_LIMIT {
+        if body.len() + chunk.len() > limit {
             return Ok(req.into_response(AppError::PayloadTooLarge.error_response()));
         }
         body.extend_from_slice(&chunk);
