@@ -28,6 +28,8 @@ pub struct AppState {
     pub db: Db,
     pub base_url: String,
     pub passwords: Passwords,
+    /// Key for the secret addresses of personal calendar feeds (derived from the cookie key).
+    pub feed_key: Vec<u8>,
     mail_wake: Arc<Notify>,
 }
 
@@ -50,11 +52,19 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
     if mail_worker {
         let worker = MailWorker::new(db.clone(), &settings.mail, wake.clone())?;
         actix_web::rt::spawn(worker.run());
+        let w = wake.clone();
+        actix_web::rt::spawn(crate::agenda::notify_changes(
+            db.clone(),
+            settings.base_url.clone(),
+            settings.change_quiet,
+            move || w.notify_one(),
+        ));
     }
     let state = web::Data::new(AppState {
         db,
         base_url: settings.base_url.clone(),
         passwords: Passwords::new(settings.hash_concurrency)?,
+        feed_key: settings.cookie_key.signing().to_vec(),
         mail_wake: wake,
     });
     let key = settings.cookie_key.clone();
@@ -106,7 +116,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/{path:.*}", web::get().to(crate::web::assets::serve))
         .configure(crate::accounts::routes)
         .configure(crate::admin::routes)
-        .configure(crate::events::routes);
+        .configure(crate::events::routes)
+        .configure(crate::agenda::routes);
 }
 
 #[derive(Template)]

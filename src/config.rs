@@ -76,6 +76,11 @@ pub struct Config {
     /// How often the mail worker looks for due messages, in milliseconds.
     #[arg(long, env = "LIAISON_MAIL_POLL_MS", default_value_t = 1_000, hide = true)]
     pub mail_poll_ms: u64,
+
+    /// Programme changes are mailed once organisers have made no further change to a session
+    /// for this many milliseconds, so a burst of edits becomes one e-mail.
+    #[arg(long, env = "LIAISON_CHANGE_QUIET_MS", default_value_t = 300_000, hide = true)]
+    pub change_quiet_ms: u64,
 }
 
 /// Checked, ready-to-use settings.
@@ -90,6 +95,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub workers: usize,
     pub hash_concurrency: usize,
+    pub change_quiet: Duration,
 }
 
 #[derive(Clone)]
@@ -164,6 +170,7 @@ impl Config {
             },
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),
+            change_quiet: Duration::from_millis(self.change_quiet_ms),
         })
     }
 

@@ -153,6 +153,7 @@ diesel::table! {
         attended_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        calendar_epoch -> Integer,
     }
 }
 
@@ -164,7 +165,87 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rooms (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        name -> Text,
+        capacity -> Nullable<Integer>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    tracks (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        name -> Text,
+        colour -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    agenda_sessions (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        guid -> Text,
+        title -> Text,
+        abstract_text -> Text,
+        kind -> Text,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        room_id -> Nullable<BigInt>,
+        track_id -> Nullable<BigInt>,
+        capacity -> Nullable<Integer>,
+        signup_required -> Bool,
+        status -> Text,
+        sequence -> Integer,
+        signups_version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_speakers (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+        affiliation -> Text,
+        user_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    session_signups (session_id, user_id) {
+        session_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    session_changes (id) {
+        id -> BigInt,
+        session_id -> BigInt,
+        description -> Text,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(rooms -> events (event_id));
+diesel::joinable!(tracks -> events (event_id));
+diesel::joinable!(agenda_sessions -> events (event_id));
+diesel::joinable!(agenda_sessions -> rooms (room_id));
+diesel::joinable!(agenda_sessions -> tracks (track_id));
+diesel::joinable!(session_speakers -> agenda_sessions (session_id));
+diesel::joinable!(session_signups -> agenda_sessions (session_id));
+diesel::joinable!(session_signups -> users (user_id));
+diesel::joinable!(session_changes -> agenda_sessions (session_id));
 diesel::joinable!(event_organisers -> events (event_id));
 diesel::joinable!(event_organisers -> users (user_id));
 diesel::joinable!(event_invitations -> events (event_id));
@@ -186,4 +267,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     registration_questions,
     registrations,
     registration_answers,
+    rooms,
+    tracks,
+    agenda_sessions,
+    session_speakers,
+    session_signups,
+    session_changes,
 );

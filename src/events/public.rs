@@ -39,7 +39,7 @@ pub async fn list(ctx: PageCtx, state: State) -> AppResult<HttpResponse> {
             let t = now();
             let visible = events::status.ne("draft");
             let upcoming = events::table
-                .filter(visible.clone().and(events::ends_at.ge(t)))
+                .filter(visible.and(events::ends_at.ge(t)))
                 .order(events::starts_at)
                 .limit(100)
                 .select(Event::as_select())
@@ -57,7 +57,7 @@ pub async fn list(ctx: PageCtx, state: State) -> AppResult<HttpResponse> {
 }
 
 /// The event with this slug, if the person may see it (drafts only for organisers and admins).
-async fn visible_event(state: &State, ctx: &PageCtx, slug: String) -> AppResult<(Event, bool)> {
+pub(crate) async fn visible_event(state: &State, ctx: &PageCtx, slug: String) -> AppResult<(Event, bool)> {
     let user = ctx.user.as_ref().map(|u| (u.id, u.is_admin()));
     state
         .db

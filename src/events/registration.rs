@@ -32,6 +32,8 @@ pub struct Registration {
     pub attended_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    #[serde(skip)]
+    pub calendar_epoch: i32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -363,6 +365,17 @@ pub fn release_all(c: &mut DbConn, base_url: &str, user_id: i64) -> Result<(), A
     Ok(())
 }
 
+/// Revokes a person's personal calendar address for the event (a new one replaces it).
+pub fn bump_calendar_epoch(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<(), AppError> {
+    let n = diesel::update(r::table.filter(r::event_id.eq(event_id).and(r::user_id.eq(user_id))))
+        .set(r::calendar_epoch.eq(r::calendar_epoch + 1))
+        .execute(c)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
 /// What organisers can do to one registrant or a selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -533,6 +546,7 @@ pub mod tests_support {
             attended_at: None,
             created_at: NaiveDateTime::default(),
             updated_at: NaiveDateTime::default(),
+            calendar_epoch: 0,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::csv::Invitee;
 use super::emails;
 use super::model::{self, Event, EventInput, EventStatus};
 use super::registration::{self, RegStatus, ACTIVE};
@@ -226,11 +227,10 @@ fn invite(
     event: &Event,
     actor: i64,
     kind: &str,
-    email: &str,
-    name: &str,
-    organisation: &str,
+    who: &Invitee,
 ) -> Result<(), AppError> {
-    let email = normalise_email(email);
+    let (name, organisation) = (who.name.as_str(), who.organisation.as_str());
+    let email = normalise_email(&who.email);
     let token = random_token();
     let inviter: String = users::table.find(actor).select(users::name).first(c)?;
     let existing: Option<i64> = inv::table
@@ -284,7 +284,8 @@ pub fn invite_organiser(
 ) -> Result<(), AppError> {
     c.transaction(|c| {
         let event = model::find(c, event_id)?.ok_or(AppError::NotFound)?;
-        invite(c, base_url, &event, actor, "organiser", email, "", "")?;
+        let who = Invitee { name: String::new(), email: email.to_string(), organisation: String::new() };
+        invite(c, base_url, &event, actor, "organiser", &who)?;
         crate::audit::record_event(c, Some(actor), event_id, "organiser.invited", &normalise_email(email))
     })
 }
@@ -361,12 +362,12 @@ pub fn invite_attendees(
     base_url: &str,
     event_id: i64,
     actor: i64,
-    rows: &[super::csv::Invitee],
+    rows: &[Invitee],
 ) -> Result<(), AppError> {
     c.transaction(|c| {
         let event = model::find(c, event_id)?.ok_or(AppError::NotFound)?;
         for row in rows {
-            invite(c, base_url, &event, actor, "attendee", &row.email, &row.name, &row.organisation)?;
+            invite(c, base_url, &event, actor, "attendee", row)?;
         }
         crate::audit::record_event(
             c,

@@ -81,7 +81,7 @@ fn token_in_request(req: &ServiceRequest, body: &Bytes) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

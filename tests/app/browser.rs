@@ -95,16 +95,18 @@ async fn browser_signup_confirm_login_with_screenshot() {
         .click()
         .await
         .expect("click");
-    let msg = b.wait().at_most(wait).for_element(Locator::Id("message")).await.expect("flash");
+    b.wait().at_most(wait).for_element(Locator::Id("password")).await.expect("login page");
+    let msg = b.find(Locator::Id("message")).await.expect("flash");
     assert!(msg.text().await.expect("text").contains("confirmed"));
     // The login form comes prefilled with the address.
     let email_value = b.find(Locator::Id("email")).await.expect("email").prop("value").await.expect("value");
     assert_eq!(email_value.as_deref(), Some(addr.as_str()));
     b.find(Locator::Id("password")).await.expect("password").send_keys(PASSWORD).await.expect("type");
     b.find(Locator::Id("submit")).await.expect("submit").click().await.expect("click");
-    let msg = b.wait().at_most(wait).for_element(Locator::Id("message")).await.expect("welcome");
+    // Wait for the next page (the login page's own flash is still there until it loads).
+    b.wait().at_most(wait).for_element(Locator::Id("logout")).await.expect("logged in: a logout button");
+    let msg = b.find(Locator::Id("message")).await.expect("welcome");
     assert!(msg.text().await.expect("text").contains("Welcome, Chris Chromium"));
-    b.find(Locator::Id("logout")).await.expect("logged in: a logout button");
 
     let png = b.screenshot().await.expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"));

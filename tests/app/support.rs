@@ -282,7 +282,15 @@ impl TestApp {
     }
 
     /// Inserts a confirmed account with password `PASSWORD`; returns its id.
-    pub fn insert_user(&self, name: &str, email: &str, role: &str, organisation: &str, sector: &str, country: &str) -> i64 {
+    pub fn insert_user(
+        &self,
+        name: &str,
+        email: &str,
+        role: &str,
+        organisation: &str,
+        sector: &str,
+        country: &str,
+    ) -> i64 {
         use diesel::prelude::*;
         use liaison::db::schema::users;
         static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
