@@ -1,12 +1,20 @@
-//! Demonstration data for `serve --demo`: a shop window on realistic content. Each run resets
-//! the demo logins' passwords and prints them, so a newcomer can always log in.
+//! Demonstration data for `serve --demo`: a shop window on realistic content. On an empty
+//! database it adds a published two-day "Pharma meets Academia" with 200 registrations (a full
+//! house, a waitlist and a few cancellations), a past AMR partnering day and a draft, all run
+//! by the demo organiser. Each run resets the demo logins' passwords and prints them, so a
+//! newcomer can always log in.
+
+mod content;
+mod people;
+
+use std::time::Instant;
 
 use diesel::prelude::*;
 
 use crate::accounts::model::{find_by_email, Role};
 use crate::accounts::password::hash_blocking;
-use crate::db::schema::users;
-use crate::db::{now, Db};
+use crate::db::schema::{events, users};
+use crate::db::{now, Db, DbConn};
 
 pub struct DemoLogin {
     pub role: &'static str,
@@ -37,7 +45,7 @@ const PEOPLE: &[DemoPerson] = &[
         bio: "Runs the Liaison installation for the consortium-building programme.",
     },
     DemoPerson {
-        email: "organiser@demo.liaison.example.org",
+        email: ORGANISER_EMAIL,
         name: "Dr. Marta Kowalska",
         role: Role::Organiser,
         organisation: "European Translational Research Partnership",
@@ -50,9 +58,11 @@ const PEOPLE: &[DemoPerson] = &[
     },
 ];
 
-/// Makes sure the demo accounts exist with fresh passwords; returns the logins to print.
+/// Makes sure the demo accounts exist with fresh passwords and, when the database is empty,
+/// adds the demo events and participants; returns the logins to print.
 pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
     let mut conn = db.get()?;
+    let empty = is_empty(&mut conn)?;
     let mut logins = Vec::new();
     for p in PEOPLE {
         let password = readable_password();
@@ -88,7 +98,59 @@ pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
         })?;
         logins.push(DemoLogin { role: p.role.as_str(), email: p.email, password });
     }
+
+    // The participants share one password: hashing hundreds would take far too long.
+    if !empty && find_by_email(&mut conn, people::FEATURED_EMAIL)?.is_none() {
+        return Ok(logins);
+    }
+    let password = readable_password();
+    let hash = hash_blocking(&password)?;
+    let participants = if empty {
+        let started = Instant::now();
+        let organiser = find_by_email(&mut conn, ORGANISER_EMAIL)?
+            .ok_or_else(|| anyhow::anyhow!("the demo organiser account is missing"))?;
+        let s = conn.transaction(|c| {
+            let s = content::seed(c, organiser.id, &hash)?;
+            // The demo team has been using the platform for a while.
+            let emails: Vec<&str> = PEOPLE.iter().map(|p| p.email).collect();
+            let since = now() - chrono::TimeDelta::days(150);
+            diesel::update(users::table.filter(users::email.eq_any(emails)))
+                .set((users::created_at.eq(since), users::email_confirmed_at.eq(Some(since))))
+                .execute(c)?;
+            Ok::<_, anyhow::Error>(s)
+        })?;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "demo content added");
+        println!(
+            "\nDemo content: \"{}\" ({} confirmed, {} on the waitlist, {} cancelled), \"{}\" (past, {} registrations) \
+             and the draft \"{}\".",
+            s.main_title, s.confirmed, s.waitlisted, s.cancelled, s.past_title, s.past_registrations, s.draft_title
+        );
+        s.participants
+    } else {
+        // Content from an earlier run stays as it is; only the shared password is renewed.
+        let emails: Vec<String> = people::participants(content::PARTICIPANTS).into_iter().map(|p| p.email).collect();
+        let n = diesel::update(users::table.filter(users::email.eq_any(&emails)))
+            .set((users::password_hash.eq(&hash), users::session_epoch.eq(users::session_epoch + 1)))
+            .execute(&mut conn)?;
+        println!();
+        n
+    };
+    println!(
+        "All {participants} demo participants (addresses under .example, which no real person receives) \
+         share the attendee password below."
+    );
+    logins.push(DemoLogin { role: Role::Attendee.as_str(), email: people::FEATURED_EMAIL, password });
     Ok(logins)
+}
+
+const ORGANISER_EMAIL: &str = "organiser@demo.liaison.example.org";
+
+/// Nothing but (perhaps) the demo team's own accounts: no events, no other people.
+fn is_empty(c: &mut DbConn) -> anyhow::Result<bool> {
+    let events: i64 = events::table.count().get_result(c)?;
+    let emails: Vec<&str> = PEOPLE.iter().map(|p| p.email).collect();
+    let others: i64 = users::table.filter(users::email.ne_all(emails)).count().get_result(c)?;
+    Ok(events == 0 && others == 0)
 }
 
 /// Four groups of letters and digits: easy to type, hard to guess.

@@ -1,6 +1,7 @@
 //! Session agendas: organisers build the programme (rooms, tracks, sessions, speakers);
 //! attendees build a personal agenda and take it to their calendars and conference apps.
 
+pub mod demo;
 pub mod emails;
 pub mod exports;
 pub mod grid;

@@ -3,7 +3,10 @@
 
 mod accounts;
 mod admin;
+mod agenda;
 mod browser;
+mod events_organise;
+mod events_registration;
 mod mail;
 mod platform;
 mod security;
