@@ -52,7 +52,8 @@ fn session_entry(base_url: &str, event: &Event, p: &Programme, s: &Session) -> i
     }
     let track = p.track_name(s.track_id);
     if !track.is_empty() {
-        e.add_property("CATEGORIES", track);
+        // categories() escapes the TEXT value: a comma must not split the track into two.
+        e.categories([track]);
     }
     e.done()
 }

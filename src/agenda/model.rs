@@ -50,10 +50,11 @@ impl Track {
     /// "oncology-and-rare-diseases": for frab exports and CSS classes.
     pub fn slug(&self) -> String {
         let s = crate::events::model::slugify(&self.name);
-        if s.is_empty() {
-            format!("track-{}", self.id)
-        } else {
-            s
+        match s.len() {
+            0 => format!("track-{}", self.id),
+            // frab wants slugs of two characters or more: "A" becomes "track-a".
+            1 => format!("track-{s}"),
+            _ => s,
         }
     }
 }

@@ -460,19 +460,29 @@ pub fn remove(c: &mut DbConn, event_id: i64, session_id: i64, user_id: i64) -> R
 
 // ---------- change notices ----------
 
-/// Mails queued changes once a session has had no new change for `quiet`: one e-mail per
-/// person listing every change to the sessions they chose. Rows are claimed with a
-/// conditional update, so two servers never send the same notice.
+/// Mails queued changes once an event's programme has had no new change for `quiet`: one
+/// e-mail per person listing every change to the sessions they chose. The quiet period is per
+/// event, so a burst of edits across several sessions goes out as one e-mail. Rows are claimed
+/// with a conditional update, so two servers never send the same notice.
 pub fn send_due_changes(c: &mut DbConn, base_url: &str, quiet: TimeDelta) -> Result<usize, AppError> {
     let cutoff = now() - quiet;
-    // Sessions whose newest unsent change is older than the quiet period.
-    let due: Vec<(i64, Option<NaiveDateTime>)> = sc::table
+    let pending: Vec<(i64, i64, NaiveDateTime)> = sc::table
+        .inner_join(s::table)
         .filter(sc::sent_at.is_null())
-        .group_by(sc::session_id)
-        .select((sc::session_id, diesel::dsl::max(sc::created_at)))
+        .select((s::event_id, sc::session_id, sc::created_at))
         .load(c)?;
-    let due: Vec<i64> =
-        due.into_iter().filter(|(_, newest)| newest.is_some_and(|t| t <= cutoff)).map(|(id, _)| id).collect();
+    let mut newest: std::collections::BTreeMap<i64, NaiveDateTime> = Default::default();
+    for (event_id, _, at) in &pending {
+        let t = newest.entry(*event_id).or_insert(*at);
+        *t = (*t).max(*at);
+    }
+    let mut due: Vec<i64> = pending
+        .iter()
+        .filter(|(event_id, _, _)| newest[event_id] <= cutoff)
+        .map(|(_, session_id, _)| *session_id)
+        .collect();
+    due.sort_unstable();
+    due.dedup();
     if due.is_empty() {
         return Ok(0);
     }

@@ -536,6 +536,11 @@ pub async fn import(o: OrganiserCtx, state: State, mp: Multipart) -> AppResult<H
         invited,
         bad,
     };
+    // The invitation links point at public pages: a draft has none yet.
+    if !o.event.is_public() {
+        let msg = "Publish the event before inviting people: until then their invitation links would lead nowhere.";
+        return render_status(UNPROCESSABLE, &page(o, Some(msg.into()), 0, vec![]));
+    }
     let data = match read_upload(mp).await {
         Ok(Some(d)) if !d.is_empty() => d,
         Ok(_) => {
@@ -600,11 +605,12 @@ pub const BODY_MAX: usize = 10_000;
 pub async fn announce(o: OrganiserCtx, state: State, form: FormData) -> AppResult<HttpResponse> {
     let subject = form.get("subject").trim().to_string();
     let body = form.get("body").trim().replace("\r\n", "\n");
-    let statuses: Vec<String> = form
-        .all("status")
-        .into_iter()
-        .filter(|s| registration::STATUSES.iter().any(|(c, _)| c == s))
-        .map(str::to_string)
+    // In the order of the status list, each once: a repeated value must not mail anyone twice.
+    let chosen = form.all("status");
+    let statuses: Vec<String> = registration::STATUSES
+        .iter()
+        .filter(|(code, _)| chosen.contains(code))
+        .map(|(code, _)| code.to_string())
         .collect();
     let mut errors = FormErrors::default();
     if subject.is_empty() {

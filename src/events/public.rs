@@ -396,5 +396,12 @@ pub async fn accept_organiser_invitation(
             );
             Ok(redirect("/"))
         }
+        Err(service::AcceptProblem::AlreadyUsed) => {
+            ctx.flash(
+                "error",
+                "This invitation has already been used. Ask an organiser of the event for a new one if you need access.",
+            );
+            Ok(redirect("/"))
+        }
     }
 }

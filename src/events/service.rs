@@ -309,6 +309,8 @@ pub fn find_invitation(
 #[derive(Debug, PartialEq, Eq)]
 pub enum AcceptProblem {
     WrongAccount(String),
+    /// Organiser invitations are single use: removal from the team must not be undone by the old link.
+    AlreadyUsed,
 }
 
 /// The logged-in person accepts a co-organiser invitation sent to their address.
@@ -320,6 +322,10 @@ pub fn accept_organiser_invitation(
 ) -> Result<Result<Event, AcceptProblem>, AppError> {
     c.transaction(|c| {
         let (id, email, _, event) = find_invitation(c, token, "organiser")?.ok_or(AppError::NotFound)?;
+        let used: Option<chrono::NaiveDateTime> = inv::table.find(id).select(inv::accepted_at).first(c)?;
+        if used.is_some() {
+            return Ok(Err(AcceptProblem::AlreadyUsed));
+        }
         if email != user_email {
             return Ok(Err(AcceptProblem::WrongAccount(email)));
         }

@@ -911,7 +911,7 @@ async fn calendar_and_schedule_exports_are_read_by_real_parsers() {
     assert!(description.contains("Zoë Müller (Université de Genève & CHUV), Jean-Luc Ørsted"), "{description}");
     assert!(description.contains(keynote_abstract), "{description}");
     assert_eq!(first[&uid(talk)].get_location(), Some("Salle Zoë & <Müller>, Palais des Congrès"));
-    // Checked at the end, after everything else (see the BUG note there).
+    // Checked at the end, after everything else.
     let categories = k.get_categories();
     let seq0 = k.get_sequence().expect("SEQUENCE");
 
@@ -1047,8 +1047,6 @@ async fn calendar_and_schedule_exports_are_read_by_real_parsers() {
     let t_row = rows.iter().find(|r| &r[3] == "Rare <tumours> & \"RWE\"").expect("talk row");
     assert_eq!(&t_row[10], "1", "chosen by one person");
 
-    // BUG: exports.rs (session_entry) writes CATEGORIES with add_property, unescaped, so a comma
-    // in a track name splits it into two categories and a semicolon is left unescaped.
     assert_eq!(categories, Some(vec![track_data.to_string()]), "CATEGORIES is the track's name");
 }
 
@@ -1073,8 +1071,6 @@ async fn one_letter_track_names_still_give_valid_frab_schedules() {
     assert_eq!(xml.status, 200);
     let json = anon.get(&ev.public("/schedule.json")).await;
     assert_eq!(json.status, 200);
-    // BUG: Track::slug() gives "a" for a track named "A"; frab requires track slugs of at least two
-    // characters (XSD `[a-z][a-z0-9-]+`, JSON `^[a-z0-9_-]+[a-z0-9]$`), so both exports are invalid.
     validate_xml(dir.path(), &xml.body);
     validate_json(dir.path(), &json.body);
 }
@@ -1215,8 +1211,6 @@ async fn changes_to_chosen_sessions_are_mailed_once_together() {
     }
     let notices: Vec<Mail> =
         sink.to(&ann_addr).into_iter().filter(|m| m.subject.contains("Programme change")).collect();
-    // BUG: service::send_due_changes waits for a quiet period per session, not per event, so a
-    // burst touching two sessions is split into two e-mails when the poll falls between them.
     assert_eq!(
         notices.len(),
         1,

@@ -1055,9 +1055,6 @@ async fn invitations_imported_for_a_draft_event_never_carry_a_dead_link() {
         let start = body.find(&prefix).expect("invitation link");
         let link = body[start..].split_whitespace().next().expect("link");
         let page = app.client().get(&link[app.base.len()..]).await;
-        // BUG: src/events/organise.rs import() invites people to a draft event, but
-        // src/events/public.rs invitation() answers 404 while the event is not public, so the
-        // e-mailed link is dead until the event is published.
         assert_eq!(page.status, 200, "the e-mailed invitation link of a draft event is dead");
     }
 }
@@ -1237,8 +1234,6 @@ async fn announcement_with_a_repeated_status_mails_each_person_once() {
     let alice = registrant(&app, id, "echo-expo", "Alice Apfel", ["Acme Pharma SA", "pharma", "BE"], &[]).await;
     let fields = [("subject", "Only once"), ("body", "Hello."), ("status", "confirmed"), ("status", "confirmed")];
     let r = owner.post(&format!("/organise/events/{id}/announce"), &fields).await;
-    // BUG: src/events/organise.rs announce() keeps repeated `status` values, so each
-    // registrant is counted and mailed once per repetition; the statuses should be deduplicated.
     assert!(
         r.has("<strong>To:</strong> 1 person"),
         "{}",
@@ -1462,9 +1457,6 @@ async fn a_removed_co_organiser_cannot_rejoin_with_the_used_invitation_link() {
     post_and_follow(&owner, &format!("/organise/events/{id}/organisers/{bea_id}/remove"), &[]).await;
     assert!(!is_organiser(&app, id, bea_id));
 
-    // BUG: src/events/service.rs accept_organiser_invitation (via find_invitation) does not
-    // check accepted_at, so the used invitation link makes the removed person an organiser
-    // again; removal must revoke access.
     let r = bea.post(&path, &[]).await;
     assert!(r.status != 500, "{}", r.body);
     assert!(!is_organiser(&app, id, bea_id), "a used invitation link restored a removed co-organiser");

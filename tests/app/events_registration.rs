@@ -1032,13 +1032,6 @@ async fn concurrent_cancellations_promote_each_waitlisted_person_once() {
         );
     let (own_pages, org1, org2) = tokio::join!(own_requests, bulk(bulk1), bulk(bulk2));
     for (p, r) in own_pages.iter().zip(&own) {
-        // BUG: on SQLite about half of these answer 500 ("database is locked"):
-        // registration::cancel_own (src/events/registration.rs) opens its transaction with a
-        // read (`find`) and only then takes the event lock with an UPDATE. SQLite does not run
-        // the busy handler when a transaction that already holds a read snapshot wants to
-        // write, so it fails at once instead of queueing. Fix: read the registration (for its
-        // event id) before the transaction, and make lock_event the transaction's first
-        // statement, re-checking the owner inside the lock.
         assert_eq!(
             (p.status, p.location()),
             (303, "/my/registrations".to_string()),
