@@ -59,6 +59,13 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
             settings.change_quiet,
             move || w.notify_one(),
         ));
+        let w = wake.clone();
+        actix_web::rt::spawn(crate::matchmaking::housekeeping(
+            db.clone(),
+            settings.base_url.clone(),
+            settings.digest_after,
+            move || w.notify_one(),
+        ));
     }
     let state = web::Data::new(AppState {
         db,
@@ -117,7 +124,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::accounts::routes)
         .configure(crate::admin::routes)
         .configure(crate::events::routes)
-        .configure(crate::agenda::routes);
+        .configure(crate::agenda::routes)
+        .configure(crate::matchmaking::routes);
 }
 
 #[derive(Template)]

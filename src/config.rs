@@ -81,6 +81,11 @@ pub struct Config {
     /// for this many milliseconds, so a burst of edits becomes one e-mail.
     #[arg(long, env = "LIAISON_CHANGE_QUIET_MS", default_value_t = 300_000, hide = true)]
     pub change_quiet_ms: u64,
+
+    /// Meeting requests still unanswered after this many minutes go into a digest e-mail to
+    /// the person who has to answer them.
+    #[arg(long, env = "LIAISON_DIGEST_AFTER_MINUTES", default_value_t = 360, hide = true)]
+    pub digest_after_minutes: u64,
 }
 
 /// Checked, ready-to-use settings.
@@ -96,6 +101,7 @@ pub struct Settings {
     pub workers: usize,
     pub hash_concurrency: usize,
     pub change_quiet: Duration,
+    pub digest_after: Duration,
 }
 
 #[derive(Clone)]
@@ -171,6 +177,7 @@ impl Config {
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),
             change_quiet: Duration::from_millis(self.change_quiet_ms),
+            digest_after: Duration::from_secs(self.digest_after_minutes * 60),
         })
     }
 

@@ -11,4 +11,5 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod mail;
+pub mod matchmaking;
 pub mod web;

@@ -275,6 +275,7 @@ pub fn export(conn: &mut DbConn, uid: i64) -> Result<serde_json::Value, AppError
         "login_history": logins.into_iter().map(|(at, ip, ok)| json!({"at": at, "ip": ip, "succeeded": ok})).collect::<Vec<_>>(),
         "emails": mails.into_iter().map(|(at, subject, status, sent)| json!({"created_at": at, "subject": subject, "status": status, "sent_at": sent})).collect::<Vec<_>>(),
         "registrations": crate::events::registrants::export_for_user(conn, uid)?,
+        "matchmaking": crate::matchmaking::service::export_for_user(conn, uid)?,
         "audit_log": crate::audit::about_user(conn, uid)?,
     }))
 }

@@ -282,6 +282,7 @@ struct MyAgendaPage {
     overlaps: Vec<i64>,
     confirmed: bool,
     feed_url: Option<String>,
+    meetings: Vec<crate::matchmaking::service::ScheduleEntry>,
 }
 
 impl MyAgendaPage {
@@ -306,11 +307,13 @@ pub fn feed_token(key: &[u8], registration_id: i64, epoch: i32) -> String {
 pub async fn my_agenda(Authed(ctx, user): Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let (event, _) = visible_event(&state, &ctx, slug.into_inner()).await?;
     let (id, uid) = (event.id, user.id);
-    let (programme, chosen, reg) = state
+    let ev = event.clone();
+    let (programme, chosen, reg, meetings) = state
         .db
         .run(move |c| {
             let (p, chosen) = service::my_sessions(c, id, uid)?;
-            Ok((p, chosen, registration::find_for(c, id, uid)?))
+            let meetings = crate::matchmaking::service::visible_entries(c, &ev, uid)?;
+            Ok((p, chosen, registration::find_for(c, id, uid)?, meetings))
         })
         .await?;
     let confirmed = reg.as_ref().is_some_and(|r| r.status() == registration::RegStatus::Confirmed);
@@ -325,7 +328,7 @@ pub async fn my_agenda(Authed(ctx, user): Authed, state: State, slug: web::Path<
             feed_token(&state.feed_key, r.id, r.calendar_epoch)
         )
     });
-    render(&MyAgendaPage { ctx, event, programme, mine, overlaps, confirmed, feed_url })
+    render(&MyAgendaPage { ctx, event, programme, mine, overlaps, confirmed, feed_url, meetings })
 }
 
 pub async fn reset_feed(Authed(ctx, user): Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
@@ -375,12 +378,15 @@ pub async fn personal_ics(state: State, path: web::Path<(String, i64, String)>) 
                 return Ok(None);
             }
             let (programme, chosen) = service::my_sessions(c, event.id, reg.user_id)?;
-            Ok(Some((event, programme, chosen)))
+            let meetings = crate::matchmaking::service::visible_entries(c, &event, reg.user_id)?;
+            Ok(Some((event, programme, chosen, meetings)))
         })
         .await?;
-    let (event, programme, chosen) = found.ok_or(AppError::NotFound)?;
+    let (event, programme, chosen, meetings) = found.ok_or(AppError::NotFound)?;
     let name = format!("{} — my agenda", event.title);
-    let body = exports::calendar(&state.base_url, &event, &programme, &name, Some(&chosen), Vec::new());
+    let extra =
+        meetings.iter().map(|e| crate::matchmaking::emails::meeting_entry(&state.base_url, &event, e)).collect();
+    let body = exports::calendar(&state.base_url, &event, &programme, &name, Some(&chosen), extra);
     Ok(calendar_response(body, &format!("{}-my-agenda.ics", event.slug)))
 }
 

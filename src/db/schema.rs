@@ -236,6 +236,131 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    match_settings (event_id) {
+        event_id -> BigInt,
+        enabled -> Bool,
+        meeting_minutes -> Integer,
+        tables_count -> Integer,
+        max_meetings -> Integer,
+        cross_sector_bonus -> Double,
+        allow_same_organisation -> Bool,
+        request_ttl_hours -> Integer,
+        booking_opens_at -> Nullable<Timestamp>,
+        booking_closes_at -> Nullable<Timestamp>,
+        allow_suggested -> Bool,
+        published_at -> Nullable<Timestamp>,
+        schedule_version -> BigInt,
+        last_run_at -> Nullable<Timestamp>,
+        last_run_summary -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    topics (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        name -> Text,
+        category -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    match_profiles (event_id, user_id) {
+        event_id -> BigInt,
+        user_id -> BigInt,
+        about -> Text,
+        max_meetings -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    profile_interests (event_id, user_id, topic_id) {
+        event_id -> BigInt,
+        user_id -> BigInt,
+        topic_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    opportunities (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        user_id -> BigInt,
+        kind -> Text,
+        title -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    opportunity_topics (opportunity_id, topic_id) {
+        opportunity_id -> BigInt,
+        topic_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    meeting_slots (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unavailability (slot_id, user_id) {
+        slot_id -> BigInt,
+        user_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    meeting_requests (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        from_user -> BigInt,
+        to_user -> BigInt,
+        message -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        responded_at -> Nullable<Timestamp>,
+        digest_sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        slot_id -> BigInt,
+        table_no -> Integer,
+        a_user -> BigInt,
+        b_user -> BigInt,
+        request_id -> Nullable<BigInt>,
+        origin -> Text,
+        locked -> Bool,
+        score -> Double,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_seats (slot_id, user_id) {
+        slot_id -> BigInt,
+        user_id -> BigInt,
+        meeting_id -> BigInt,
+    }
+}
+
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(rooms -> events (event_id));
 diesel::joinable!(tracks -> events (event_id));
@@ -255,6 +380,16 @@ diesel::joinable!(registrations -> users (user_id));
 diesel::joinable!(registration_answers -> registrations (registration_id));
 diesel::joinable!(registration_answers -> registration_questions (question_id));
 
+diesel::joinable!(topics -> events (event_id));
+diesel::joinable!(opportunity_topics -> opportunities (opportunity_id));
+diesel::joinable!(opportunity_topics -> topics (topic_id));
+diesel::joinable!(profile_interests -> topics (topic_id));
+diesel::joinable!(opportunities -> users (user_id));
+diesel::joinable!(match_profiles -> users (user_id));
+diesel::joinable!(meetings -> meeting_slots (slot_id));
+diesel::joinable!(meeting_seats -> meetings (meeting_id));
+diesel::joinable!(unavailability -> meeting_slots (slot_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     email_tokens,
@@ -273,4 +408,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     session_speakers,
     session_signups,
     session_changes,
+    match_settings,
+    topics,
+    match_profiles,
+    profile_interests,
+    opportunities,
+    opportunity_topics,
+    meeting_slots,
+    unavailability,
+    meeting_requests,
+    meetings,
+    meeting_seats,
 );

@@ -1,0 +1,11 @@
+DROP TABLE meeting_seats;
+DROP TABLE meetings;
+DROP TABLE meeting_requests;
+DROP TABLE unavailability;
+DROP TABLE meeting_slots;
+DROP TABLE opportunity_topics;
+DROP TABLE opportunities;
+DROP TABLE profile_interests;
+DROP TABLE match_profiles;
+DROP TABLE topics;
+DROP TABLE match_settings;

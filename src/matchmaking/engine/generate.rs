@@ -1,0 +1,273 @@
+//! Deterministic generators: realistic brokerage events and small random instances (tests).
+
+use super::candidates::scored_pairs;
+use super::interchange::{Instance, LockedMeeting, PairIn, Participant};
+use super::scoring::{Opportunity, OpportunityKind, Profile, ScoredPair, ScoringParams};
+
+/// SplitMix64 PRNG.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Uniform in [lo, hi] (inclusive).
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.f64() < p
+    }
+    /// Index drawn from cumulative weights.
+    pub fn pick(&mut self, cum: &[f64]) -> usize {
+        let x = self.f64() * cum[cum.len() - 1];
+        cum.partition_point(|&c| c <= x).min(cum.len() - 1)
+    }
+}
+
+fn cumulative(w: &[f64]) -> Vec<f64> {
+    let mut acc = 0.0;
+    w.iter()
+        .map(|x| {
+            acc += x;
+            acc
+        })
+        .collect()
+}
+
+pub const NUM_TOPICS: u32 = 50;
+
+/// (sector, share, probability that an opportunity is an offer)
+const SECTORS: [(&str, f64, f64); 7] = [
+    ("pharma", 0.20, 0.35),
+    ("biotech", 0.22, 0.55),
+    ("academia", 0.30, 0.70),
+    ("hospital", 0.12, 0.55),
+    ("patient_org", 0.06, 0.40),
+    ("regulator", 0.04, 0.60),
+    ("funder", 0.06, 0.75),
+];
+
+/// Realistic profiles: sector mix, Zipf-like topics over 50 topics, 2–4 interests,
+/// 1–3 opportunities (1–2 topics each), organisations shared by a few people.
+pub fn generate_profiles(n: usize, seed: u64) -> Vec<Profile> {
+    let mut rng = Rng::new(seed);
+    let sector_cum = cumulative(&SECTORS.map(|s| s.1));
+    let zipf: Vec<f64> = (1..=NUM_TOPICS).map(|r| 1.0 / (r as f64).powf(1.0)).collect();
+    // Shuffle which topic id is popular so that ids are not ordered by popularity.
+    let mut perm: Vec<u32> = (0..NUM_TOPICS).collect();
+    for i in (1..perm.len()).rev() {
+        let j = rng.range(0, i as u64) as usize;
+        perm.swap(i, j);
+    }
+    let topic_cum = cumulative(&zipf);
+    let orgs_per_sector = (n / 6).max(1) as u64;
+    let mut opp_id = 1i64;
+    (0..n)
+        .map(|i| {
+            let sec = rng.pick(&sector_cum);
+            let (sector, _, offer_p) = SECTORS[sec];
+            let org = format!("{sector}-org-{}", rng.range(0, orgs_per_sector));
+            let draw_topics = |k: usize, rng: &mut Rng| {
+                let mut v: Vec<u32> = Vec::new();
+                let mut guard = 0;
+                while v.len() < k && guard < 100 {
+                    guard += 1;
+                    let t = perm[rng.pick(&topic_cum)];
+                    if !v.contains(&t) {
+                        v.push(t);
+                    }
+                }
+                v
+            };
+            let ni = rng.range(2, 4) as usize;
+            let interests = draw_topics(ni, &mut rng);
+            let no = rng.range(1, 3) as usize;
+            let mut opportunities = Vec::with_capacity(no);
+            for _ in 0..no {
+                let kind = if rng.chance(offer_p) {
+                    OpportunityKind::Offer
+                } else {
+                    OpportunityKind::Seek
+                };
+                let nt = rng.range(1, 2) as usize;
+                opportunities.push(Opportunity {
+                    id: opp_id,
+                    kind,
+                    topics: draw_topics(nt, &mut rng),
+                });
+                opp_id += 1;
+            }
+            Profile {
+                id: i as i64 + 1,
+                sector: sector.to_string(),
+                organisation: org,
+                interests,
+                opportunities,
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Regime {
+    /// tables_per_slot = participants / 10
+    ScarceTables,
+    /// tables_per_slot = participants / 2
+    ScarceTime,
+}
+
+impl std::str::FromStr for Regime {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Regime, String> {
+        match s {
+            "scarce-tables" | "scarce_tables" => Ok(Regime::ScarceTables),
+            "scarce-time" | "scarce_time" => Ok(Regime::ScarceTime),
+            _ => Err(format!("unknown regime {s:?} (scarce-tables | scarce-time)")),
+        }
+    }
+}
+
+pub const EVENT_SLOTS: u32 = 12;
+pub const SUGGESTIONS_PER_PERSON: usize = 15;
+
+/// Builds the scheduling instance of an event from profiles and their scored pairs:
+/// 12 slots, 20 % of slots unavailable per person, caps uniform in [slots/3, slots], 5 % of
+/// pairs requested, fairness bonus = mean pair weight.
+pub fn instance_from_pairs(profiles: &[Profile], pairs: &[ScoredPair], regime: Regime, seed: u64) -> Instance {
+    let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(7));
+    let n = profiles.len();
+    let slots = EVENT_SLOTS;
+    let participants = profiles
+        .iter()
+        .map(|p| Participant {
+            id: format!("p{}", p.id),
+            max_meetings: rng.range(slots as u64 / 3, slots as u64) as u32,
+            available_slots: (0..slots).filter(|_| !rng.chance(0.2)).collect(),
+        })
+        .collect();
+    let mean = if pairs.is_empty() {
+        1.0
+    } else {
+        pairs.iter().map(|p| p.score).sum::<f64>() / pairs.len() as f64
+    };
+    let pairs = pairs
+        .iter()
+        .map(|p| PairIn {
+            a: format!("p{}", p.a),
+            b: format!("p{}", p.b),
+            weight: p.score,
+            requested: rng.chance(0.05),
+        })
+        .collect();
+    let tables = match regime {
+        Regime::ScarceTables => n / 10,
+        Regime::ScarceTime => n / 2,
+    }
+    .max(1) as u32;
+    Instance {
+        slots,
+        tables_per_slot: tables,
+        fairness_bonus: mean,
+        participants,
+        pairs,
+        locked: Vec::new(),
+    }
+}
+
+/// A realistic event instance with `n` participants.
+pub fn generate_instance(n: usize, regime: Regime, seed: u64) -> Instance {
+    let profiles = generate_profiles(n, seed);
+    let pairs = scored_pairs(&profiles, &ScoringParams::default(), SUGGESTIONS_PER_PERSON);
+    instance_from_pairs(&profiles, &pairs, regime, seed)
+}
+
+/// Small random instance of varied shape (tests): few people, tiny tables, sparse availability,
+/// caps 0..=slots, random requested flags and a few consistent locked meetings.
+pub fn random_instance(seed: u64, max_people: usize) -> Instance {
+    let mut rng = Rng::new(seed);
+    let n = rng.range(1, max_people.max(1) as u64) as usize;
+    let slots = rng.range(1, 5) as u32;
+    let tables = rng.range(1, 4) as u32;
+    let avail_p = [0.0, 0.3, 0.6, 0.9, 1.0][rng.range(0, 4) as usize];
+    let participants: Vec<Participant> = (0..n)
+        .map(|i| Participant {
+            id: format!("u{i}"),
+            max_meetings: rng.range(0, slots as u64 + 1) as u32,
+            available_slots: (0..slots).filter(|_| rng.chance(avail_p)).collect(),
+        })
+        .collect();
+    let density = rng.f64();
+    let req_p = [0.0, 0.2, 0.5, 1.0][rng.range(0, 3) as usize];
+    let mut pairs = Vec::new();
+    for a in 0..n {
+        for b in a + 1..n {
+            if rng.chance(density) {
+                pairs.push(PairIn {
+                    a: participants[a].id.clone(),
+                    b: participants[b].id.clone(),
+                    weight: (rng.range(0, 40) as f64) / 4.0,
+                    requested: rng.chance(req_p),
+                });
+            }
+        }
+    }
+    // Locked meetings, kept consistent (distinct people per slot, tables, caps).
+    let mut locked = Vec::new();
+    if rng.chance(0.4) && !pairs.is_empty() {
+        let want = rng.range(1, 3);
+        let mut used_ps = std::collections::HashSet::new();
+        let mut used_ts = std::collections::HashSet::new();
+        let mut deg = vec![0u32; n];
+        let idx = |id: &str| participants.iter().position(|p| p.id == id).expect("known id");
+        for _ in 0..want * 3 {
+            if locked.len() as u64 >= want {
+                break;
+            }
+            let pr = &pairs[rng.range(0, pairs.len() as u64 - 1) as usize];
+            let (a, b) = (idx(&pr.a), idx(&pr.b));
+            let slot = rng.range(0, slots as u64 - 1) as u32;
+            let table = rng.range(1, tables as u64) as u32;
+            if used_ps.contains(&(a, slot))
+                || used_ps.contains(&(b, slot))
+                || used_ts.contains(&(slot, table))
+                || deg[a] >= participants[a].max_meetings
+                || deg[b] >= participants[b].max_meetings
+                || locked.iter().any(|l: &LockedMeeting| l.a == pr.a && l.b == pr.b)
+            {
+                continue;
+            }
+            used_ps.insert((a, slot));
+            used_ps.insert((b, slot));
+            used_ts.insert((slot, table));
+            deg[a] += 1;
+            deg[b] += 1;
+            locked.push(LockedMeeting {
+                a: pr.a.clone(),
+                b: pr.b.clone(),
+                slot,
+                table,
+            });
+        }
+    }
+    Instance {
+        slots,
+        tables_per_slot: tables,
+        fairness_bonus: [0.0, 1.0, 3.0][rng.range(0, 2) as usize],
+        participants,
+        pairs,
+        locked,
+    }
+}

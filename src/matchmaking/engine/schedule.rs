@@ -1,0 +1,897 @@
+//! The scheduler: requested pairs first (exact search on small sets, greedy + Kempe-chain repair
+//! otherwise), marginal-gain greedy with a flexibility-preserving slot choice, then local search
+//! (Kempe-chain relocation, insertion by ejecting cheaper meetings) with a deterministic budget.
+
+use super::bound;
+use super::interchange::{
+    harmonic, Instance, InstanceError, Meeting, Problem, Solution, Timetable,
+};
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+const NONE: u32 = u32::MAX;
+const NO_SLOT: u8 = u8::MAX;
+const EPS: f64 = 1e-9;
+
+/// Tuning knobs; all budgets are iteration counts (deterministic).
+#[derive(Clone, Debug)]
+pub struct SolveOptions {
+    /// Local-search passes over the unplaced pairs.
+    pub ls_passes: usize,
+    /// Exact branch-and-bound for requested pairs when there are at most this many.
+    pub exact_requested_max: usize,
+    /// Node limit of that search.
+    pub exact_node_limit: usize,
+    /// Maximal Kempe chain length (edges).
+    pub kempe_max_len: usize,
+    /// Coordinate-descent sweeps for the upper bound.
+    pub bound_sweeps: usize,
+    /// Subgradient steps per burst for the upper bound.
+    pub bound_subgradient_steps: usize,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            ls_passes: 4,
+            exact_requested_max: 16,
+            exact_node_limit: 200_000,
+            kempe_max_len: 24,
+            bound_sweeps: 30,
+            bound_subgradient_steps: 40,
+        }
+    }
+}
+
+#[inline]
+fn bits(mut m: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if m == 0 {
+            None
+        } else {
+            let b = m.trailing_zeros() as usize;
+            m &= m - 1;
+            Some(b)
+        }
+    })
+}
+
+#[derive(PartialEq)]
+struct HeapItem {
+    loss: f64,
+    pair: u32,
+    version: u32,
+}
+impl Eq for HeapItem {}
+impl PartialOrd for HeapItem {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for HeapItem {
+    // Min-heap on loss (BinaryHeap is a max-heap).
+    fn cmp(&self, o: &Self) -> Ordering {
+        o.loss.total_cmp(&self.loss).then(o.pair.cmp(&self.pair))
+    }
+}
+
+/// Mutable schedule state over an index-based problem.
+pub(super) struct State<'a> {
+    pub p: &'a Problem,
+    pub s: usize,
+    pub adj: Vec<Vec<u32>>,
+    /// person * s + slot → pair or NONE.
+    pub at: Vec<u32>,
+    pub busy: Vec<u64>,
+    pub deg: Vec<u32>,
+    pub slot_of: Vec<u8>,
+    pub used: Vec<u32>,
+    pub locked: Vec<bool>,
+    use_heaps: bool,
+    heaps: Vec<BinaryHeap<HeapItem>>,
+    version: Vec<u32>,
+    open_mask: u64,
+}
+
+impl<'a> State<'a> {
+    pub fn new(p: &'a Problem) -> State<'a> {
+        let n = p.n();
+        let s = p.slots as usize;
+        let mut adj = vec![Vec::new(); n];
+        for (e, pr) in p.pairs.iter().enumerate() {
+            adj[pr.a as usize].push(e as u32);
+            adj[pr.b as usize].push(e as u32);
+        }
+        let mut st = State {
+            p,
+            s,
+            adj,
+            at: vec![NONE; n * s],
+            busy: vec![0; n],
+            deg: vec![0; n],
+            slot_of: vec![NO_SLOT; p.pairs.len()],
+            used: vec![0; s],
+            locked: vec![false; p.pairs.len()],
+            use_heaps: false,
+            heaps: (0..s).map(|_| BinaryHeap::new()).collect(),
+            version: vec![0; p.pairs.len()],
+            open_mask: p.slot_mask(),
+        };
+        for l in &p.locked {
+            st.locked[l.pair as usize] = true;
+            st.place(l.pair, l.slot as usize);
+        }
+        st
+    }
+
+    #[inline]
+    fn ends(&self, e: u32) -> (usize, usize) {
+        let pr = &self.p.pairs[e as usize];
+        (pr.a as usize, pr.b as usize)
+    }
+
+    #[inline]
+    pub fn placed(&self, e: u32) -> bool {
+        self.slot_of[e as usize] != NO_SLOT
+    }
+
+    #[inline]
+    fn ejectable(&self, e: u32) -> bool {
+        !self.locked[e as usize] && !self.p.pairs[e as usize].requested
+    }
+
+    #[inline]
+    fn free_mask(&self, x: usize) -> u64 {
+        self.p.avail[x] & !self.busy[x]
+    }
+
+    #[inline]
+    fn has_cap(&self, x: usize) -> bool {
+        self.deg[x] < self.p.cap[x]
+    }
+
+    /// Slots where `e` can be placed right now.
+    #[inline]
+    fn feasible(&self, e: u32) -> u64 {
+        let (a, b) = self.ends(e);
+        if !self.has_cap(a) || !self.has_cap(b) {
+            return 0;
+        }
+        self.free_mask(a) & self.free_mask(b) & self.open_mask
+    }
+
+    pub fn place(&mut self, e: u32, slot: usize) {
+        let (a, b) = self.ends(e);
+        debug_assert!(!self.placed(e));
+        debug_assert_eq!(self.at[a * self.s + slot], NONE);
+        debug_assert_eq!(self.at[b * self.s + slot], NONE);
+        self.at[a * self.s + slot] = e;
+        self.at[b * self.s + slot] = e;
+        self.busy[a] |= 1 << slot;
+        self.busy[b] |= 1 << slot;
+        self.deg[a] += 1;
+        self.deg[b] += 1;
+        self.slot_of[e as usize] = slot as u8;
+        self.used[slot] += 1;
+        if self.used[slot] >= self.p.tables {
+            self.open_mask &= !(1u64 << slot);
+        }
+        if self.use_heaps {
+            self.refresh(a);
+            self.refresh(b);
+        }
+    }
+
+    pub fn remove(&mut self, e: u32) {
+        let (a, b) = self.ends(e);
+        let slot = self.slot_of[e as usize] as usize;
+        debug_assert!(slot < self.s);
+        self.at[a * self.s + slot] = NONE;
+        self.at[b * self.s + slot] = NONE;
+        self.busy[a] &= !(1 << slot);
+        self.busy[b] &= !(1 << slot);
+        self.deg[a] -= 1;
+        self.deg[b] -= 1;
+        self.slot_of[e as usize] = NO_SLOT;
+        self.used[slot] -= 1;
+        self.open_mask |= 1u64 << slot;
+        self.version[e as usize] = self.version[e as usize].wrapping_add(1);
+        if self.use_heaps {
+            self.refresh(a);
+            self.refresh(b);
+        }
+    }
+
+    /// Marginal loss of removing placed meeting `e`.
+    #[inline]
+    fn loss(&self, e: u32) -> f64 {
+        let (a, b) = self.ends(e);
+        let fb = self.p.fairness_bonus;
+        self.p.pairs[e as usize].weight + fb / self.deg[a] as f64 + fb / self.deg[b] as f64
+    }
+
+    /// Marginal gain of adding unplaced `e` with the current degrees.
+    #[inline]
+    fn gain(&self, e: u32) -> f64 {
+        let (a, b) = self.ends(e);
+        let fb = self.p.fairness_bonus;
+        self.p.pairs[e as usize].weight
+            + fb / (self.deg[a] + 1) as f64
+            + fb / (self.deg[b] + 1) as f64
+    }
+
+    fn refresh(&mut self, x: usize) {
+        for sl in bits(self.busy[x]) {
+            let f = self.at[x * self.s + sl];
+            if self.ejectable(f) {
+                self.version[f as usize] = self.version[f as usize].wrapping_add(1);
+                let item = HeapItem {
+                    loss: self.loss(f),
+                    pair: f,
+                    version: self.version[f as usize],
+                };
+                self.heaps[sl].push(item);
+            }
+        }
+    }
+
+    fn enable_heaps(&mut self) {
+        self.use_heaps = true;
+        for h in &mut self.heaps {
+            h.clear();
+        }
+        for e in 0..self.p.pairs.len() as u32 {
+            if self.placed(e) && self.ejectable(e) {
+                let sl = self.slot_of[e as usize] as usize;
+                let item = HeapItem {
+                    loss: self.loss(e),
+                    pair: e,
+                    version: self.version[e as usize],
+                };
+                self.heaps[sl].push(item);
+            }
+        }
+    }
+
+    #[inline]
+    fn valid_item(&self, it: &HeapItem, slot: usize) -> bool {
+        self.version[it.pair as usize] == it.version && self.slot_of[it.pair as usize] as usize == slot
+    }
+
+    /// Cheapest ejectable meeting in `slot` not in `skip`.
+    fn cheapest_in_slot(&mut self, slot: usize, skip: &[u32]) -> Option<(u32, f64)> {
+        let mut held: Vec<HeapItem> = Vec::new();
+        let mut res = None;
+        while let Some(top) = self.heaps[slot].peek() {
+            if !self.valid_item(top, slot) {
+                self.heaps[slot].pop();
+                continue;
+            }
+            if skip.contains(&top.pair) {
+                held.push(self.heaps[slot].pop().expect("peeked"));
+                continue;
+            }
+            res = Some((top.pair, top.loss));
+            break;
+        }
+        for h in held {
+            self.heaps[slot].push(h);
+        }
+        res
+    }
+
+    /// Cheapest ejectable meeting of person `x` not in `skip`.
+    fn cheapest_of(&self, x: usize, skip: &[u32]) -> Option<(u32, f64)> {
+        let mut best: Option<(u32, f64)> = None;
+        for sl in bits(self.busy[x]) {
+            let f = self.at[x * self.s + sl];
+            if !self.ejectable(f) || skip.contains(&f) {
+                continue;
+            }
+            let l = self.loss(f);
+            if best.is_none_or(|(_, bl)| l < bl) {
+                best = Some((f, l));
+            }
+        }
+        best
+    }
+
+    /// Slot choice: among `cands`, the slot that the fewest other potential meetings of a and b
+    /// could use (keeps flexibility), then the one with most free tables, then the lowest.
+    fn choose_slot(&self, e: u32, cands: u64, requested_only: bool) -> usize {
+        if cands.count_ones() == 1 {
+            return cands.trailing_zeros() as usize;
+        }
+        let (a, b) = self.ends(e);
+        let mut cnt = [0u32; 64];
+        for x in [a, b] {
+            if self.deg[x] + 1 >= self.p.cap[x] {
+                continue; // x will be full: its free slots no longer matter
+            }
+            for &f in &self.adj[x] {
+                if f == e || self.placed(f) {
+                    continue;
+                }
+                let pr = &self.p.pairs[f as usize];
+                if requested_only && !pr.requested {
+                    continue;
+                }
+                let q = if pr.a as usize == x { pr.b } else { pr.a } as usize;
+                if !self.has_cap(q) {
+                    continue;
+                }
+                for sl in bits(cands & self.free_mask(q)) {
+                    cnt[sl] += 1;
+                }
+            }
+        }
+        let mut best = usize::MAX;
+        let mut key = (u32::MAX, u32::MAX);
+        for sl in bits(cands) {
+            let k = (cnt[sl], self.used[sl]);
+            if k < key {
+                key = k;
+                best = sl;
+            }
+        }
+        best
+    }
+
+    /// Kempe-chain relocation: make room for unplaced `e` (caps must allow it) by swapping two
+    /// slots along an alternating path, then place it. Returns true on success.
+    fn kempe_insert(&mut self, e: u32, max_len: usize) -> bool {
+        let (a, b) = self.ends(e);
+        if !self.has_cap(a) || !self.has_cap(b) {
+            return false;
+        }
+        let common = self.p.avail[a] & self.p.avail[b];
+        for (x, y) in [(a, b), (b, a)] {
+            // Place e at s1 where x is free; y is busy at s1 with a movable meeting, y is free at s2.
+            let s1_cands = common & self.free_mask(x) & self.busy[y];
+            let s2_cands = self.free_mask(y);
+            for s1 in bits(s1_cands) {
+                for s2 in bits(s2_cands) {
+                    if s1 == s2 {
+                        continue;
+                    }
+                    if let Some(path) = self.kempe_path(y, x, s1, s2, max_len) {
+                        // Table balance: path edges alternate s1, s2, s1 …; odd length moves one
+                        // meeting from s1 to s2.
+                        let to_s2 = path.len().div_ceil(2) as u32;
+                        let to_s1 = (path.len() / 2) as u32;
+                        let t = self.p.tables;
+                        if self.used[s2] + to_s2 - to_s1 > t || self.used[s1] - to_s2 + to_s1 + 1 > t {
+                            continue;
+                        }
+                        for &f in &path {
+                            self.remove(f);
+                        }
+                        for (i, &f) in path.iter().enumerate() {
+                            self.place(f, if i % 2 == 0 { s2 } else { s1 });
+                        }
+                        self.place(e, s1);
+                        return true;
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Alternating path from `start` (busy at s1, free at s2): its s1 meeting, the partner's s2
+    /// meeting, … Every meeting must be movable and both ends available in the other slot; the
+    /// path must not touch `avoid`.
+    fn kempe_path(&self, start: usize, avoid: usize, s1: usize, s2: usize, max_len: usize) -> Option<Vec<u32>> {
+        let mut path = Vec::new();
+        let mut cur = start;
+        let mut slot = s1;
+        loop {
+            let f = self.at[cur * self.s + slot];
+            if f == NONE {
+                return Some(path);
+            }
+            if self.locked[f as usize] || path.len() >= max_len {
+                return None;
+            }
+            let other_slot = if slot == s1 { s2 } else { s1 };
+            let (fa, fb) = self.ends(f);
+            let next = if fa == cur { fb } else { fa };
+            if next == avoid {
+                return None;
+            }
+            if self.p.avail[fa] & self.p.avail[fb] & (1 << other_slot) == 0 {
+                return None;
+            }
+            path.push(f);
+            cur = next;
+            slot = other_slot;
+        }
+    }
+
+    /// Insertion of `e` by ejecting ejectable meetings (never requested or locked ones).
+    /// `force`: accept the best move even if it lowers the objective (for requested `e`).
+    /// Ejected pairs are appended to `out`. Returns true if `e` was placed.
+    fn eject_insert(&mut self, e: u32, force: bool, out: &mut Vec<u32>) -> bool {
+        let (a, b) = self.ends(e);
+        let pr = self.p.pairs[e as usize];
+        let fb = self.p.fairness_bonus;
+        let t = self.p.tables;
+        let mut best: Option<(f64, usize, [u32; 4], usize)> = None;
+        for sl in bits(self.p.avail[a] & self.p.avail[b]) {
+            let mut x = [NONE; 4];
+            let mut nx = 0;
+            let mut ok = true;
+            for q in [a, b] {
+                let f = self.at[q * self.s + sl];
+                if f != NONE {
+                    if !self.ejectable(f) {
+                        ok = false;
+                        break;
+                    }
+                    x[nx] = f;
+                    nx += 1;
+                }
+            }
+            if !ok {
+                continue;
+            }
+            for q in [a, b] {
+                let freed = x[..nx]
+                    .iter()
+                    .filter(|&&f| {
+                        let (u, v) = self.ends(f);
+                        u == q || v == q
+                    })
+                    .count() as u32;
+                if self.deg[q] - freed >= self.p.cap[q] {
+                    match self.cheapest_of(q, &x[..nx]) {
+                        Some((f, _)) => {
+                            x[nx] = f;
+                            nx += 1;
+                        }
+                        None => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let in_slot = x[..nx]
+                .iter()
+                .filter(|&&f| self.slot_of[f as usize] as usize == sl)
+                .count() as u32;
+            if self.used[sl] - in_slot >= t {
+                match self.cheapest_in_slot(sl, &x[..nx]) {
+                    Some((f, _)) => {
+                        x[nx] = f;
+                        nx += 1;
+                    }
+                    None => continue,
+                }
+            }
+            // Exact objective change.
+            let mut people: [(usize, i32); 10] = [(usize::MAX, 0); 10];
+            let mut np = 0;
+            let mut bump = |q: usize, d: i32, people: &mut [(usize, i32); 10]| {
+                for item in people.iter_mut().take(np) {
+                    if item.0 == q {
+                        item.1 += d;
+                        return;
+                    }
+                }
+                people[np] = (q, d);
+                np += 1;
+            };
+            let mut delta = pr.weight;
+            bump(a, 1, &mut people);
+            bump(b, 1, &mut people);
+            for &f in &x[..nx] {
+                let (u, v) = self.ends(f);
+                delta -= self.p.pairs[f as usize].weight;
+                bump(u, -1, &mut people);
+                bump(v, -1, &mut people);
+            }
+            if fb > 0.0 {
+                for &(q, d) in &people[..np] {
+                    let k = self.deg[q] as i32;
+                    delta += fb * h_diff(k, k + d);
+                }
+            }
+            if best.as_ref().is_none_or(|b| delta > b.0) {
+                best = Some((delta, sl, x, nx));
+            }
+        }
+        match best {
+            Some((delta, sl, x, nx)) if force || delta > EPS => {
+                for &f in &x[..nx] {
+                    self.remove(f);
+                    out.push(f);
+                }
+                self.place(e, sl);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn objective(&self) -> f64 {
+        let w: f64 = (0..self.p.pairs.len())
+            .filter(|&e| self.slot_of[e] != NO_SLOT)
+            .map(|e| self.p.pairs[e].weight)
+            .sum();
+        let h: f64 = self.deg.iter().map(|&k| harmonic(k)).sum();
+        w + self.p.fairness_bonus * h
+    }
+}
+
+/// H(k2) - H(k1).
+fn h_diff(k1: i32, k2: i32) -> f64 {
+    if k2 >= k1 {
+        (k1 + 1..=k2).map(|j| 1.0 / j as f64).sum()
+    } else {
+        -(k2 + 1..=k1).map(|j| 1.0 / j as f64).sum::<f64>()
+    }
+}
+
+/// Requested phase, exact: branch and bound maximising the number of placed requested pairs.
+fn exact_requested(st: &mut State, req: &[u32], node_limit: usize) {
+    struct Dfs<'b> {
+        order: &'b [u32],
+        best: usize,
+        best_assign: Vec<u8>,
+        cur: Vec<u8>,
+        nodes: usize,
+        limit: usize,
+    }
+    fn go(st: &mut State, d: &mut Dfs, i: usize, placed: usize) {
+        d.nodes += 1;
+        if placed + (d.order.len() - i) <= d.best && i > 0 {
+            return;
+        }
+        if i == d.order.len() {
+            if placed > d.best || d.best_assign.is_empty() {
+                d.best = placed;
+                d.best_assign = d.cur.clone();
+            }
+            return;
+        }
+        if d.nodes > d.limit {
+            return;
+        }
+        let e = d.order[i];
+        for sl in bits(st.feasible(e)) {
+            st.place(e, sl);
+            d.cur[i] = sl as u8;
+            go(st, d, i + 1, placed + 1);
+            st.remove(e);
+            d.cur[i] = NO_SLOT;
+            if d.best == d.order.len() {
+                return;
+            }
+        }
+        go(st, d, i + 1, placed);
+    }
+    let mut order = req.to_vec();
+    order.sort_by_key(|&e| (st.feasible(e).count_ones(), e));
+    let mut d = Dfs {
+        order: &order,
+        best: 0,
+        best_assign: Vec::new(),
+        cur: vec![NO_SLOT; order.len()],
+        nodes: 0,
+        limit: node_limit,
+    };
+    go(st, &mut d, 0, 0);
+    let assign = d.best_assign.clone();
+    for (i, &e) in order.iter().enumerate() {
+        if let Some(&sl) = assign.get(i) {
+            if sl != NO_SLOT {
+                st.place(e, sl as usize);
+            }
+        }
+    }
+}
+
+/// Requested phase, heuristic: most constrained first, then Kempe repair and 1-for-1 exchanges.
+fn greedy_requested(st: &mut State, req: &[u32], opts: &SolveOptions) {
+    let mut order = req.to_vec();
+    order.sort_by_key(|&e| (st.feasible(e).count_ones(), e));
+    let mut failed = Vec::new();
+    for &e in &order {
+        let f = st.feasible(e);
+        if f != 0 {
+            let sl = st.choose_slot(e, f, true);
+            st.place(e, sl);
+        } else {
+            failed.push(e);
+        }
+    }
+    for _ in 0..2 {
+        let mut still = Vec::new();
+        for &e in &failed {
+            if st.feasible(e) != 0 {
+                let sl = st.choose_slot(e, st.feasible(e), true);
+                st.place(e, sl);
+            } else if !st.kempe_insert(e, opts.kempe_max_len) && !swap_requested(st, e, opts) {
+                still.push(e);
+            }
+        }
+        failed = still;
+        if failed.is_empty() {
+            break;
+        }
+    }
+}
+
+/// Eject one requested meeting g of an endpoint, place `e`, and re-place g elsewhere; undone if g
+/// cannot be re-placed.
+fn swap_requested(st: &mut State, e: u32, opts: &SolveOptions) -> bool {
+    let (a, b) = st.ends(e);
+    let mut cands = Vec::new();
+    for q in [a, b] {
+        for sl in bits(st.busy[q]) {
+            let g = st.at[q * st.s + sl];
+            if !st.locked[g as usize] && !cands.contains(&g) {
+                cands.push(g);
+            }
+        }
+    }
+    for g in cands {
+        let old = st.slot_of[g as usize] as usize;
+        st.remove(g);
+        let f = st.feasible(e);
+        if f == 0 {
+            st.place(g, old);
+            continue;
+        }
+        let sl = st.choose_slot(e, f, true);
+        st.place(e, sl);
+        let fg = st.feasible(g);
+        if fg != 0 {
+            st.place(g, fg.trailing_zeros() as usize);
+            return true;
+        }
+        if st.kempe_insert(g, opts.kempe_max_len) {
+            return true;
+        }
+        st.remove(e);
+        st.place(g, old);
+    }
+    false
+}
+
+/// Marginal-gain greedy over the non-requested pairs (lazy max-heap).
+fn greedy_gain(st: &mut State) -> Vec<u32> {
+    #[derive(PartialEq)]
+    struct It(f64, u32);
+    impl Eq for It {}
+    impl PartialOrd for It {
+        fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for It {
+        fn cmp(&self, o: &Self) -> Ordering {
+            self.0.total_cmp(&o.0).then(o.1.cmp(&self.1))
+        }
+    }
+    let mut heap: BinaryHeap<It> = (0..st.p.pairs.len() as u32)
+        .filter(|&e| !st.placed(e) && !st.p.pairs[e as usize].requested)
+        .map(|e| It(st.gain(e), e))
+        .collect();
+    let mut unplaced = Vec::new();
+    while let Some(It(g, e)) = heap.pop() {
+        let (a, b) = st.ends(e);
+        if !st.has_cap(a) || !st.has_cap(b) {
+            unplaced.push(e);
+            continue;
+        }
+        let cur = st.gain(e);
+        if cur < g - 1e-12 {
+            heap.push(It(cur, e));
+            continue;
+        }
+        let f = st.feasible(e);
+        if f == 0 {
+            unplaced.push(e);
+            continue;
+        }
+        let sl = st.choose_slot(e, f, false);
+        st.place(e, sl);
+    }
+    unplaced
+}
+
+/// Local search over the unplaced pairs.
+fn local_search(st: &mut State, opts: &SolveOptions) {
+    st.enable_heaps();
+    let mut ejected = Vec::new();
+    for _pass in 0..opts.ls_passes {
+        let mut work: Vec<u32> = (0..st.p.pairs.len() as u32)
+            .filter(|&e| !st.placed(e) && pair_possible(st.p, e))
+            .collect();
+        work.sort_by(|&x, &y| {
+            let (rx, ry) = (st.p.pairs[x as usize].requested, st.p.pairs[y as usize].requested);
+            ry.cmp(&rx)
+                .then(st.gain(y).total_cmp(&st.gain(x)))
+                .then(x.cmp(&y))
+        });
+        let mut improved = false;
+        let mut i = 0;
+        while i < work.len() {
+            let e = work[i];
+            i += 1;
+            if st.placed(e) {
+                continue;
+            }
+            let req = st.p.pairs[e as usize].requested;
+            let f = st.feasible(e);
+            if f != 0 {
+                if req || st.gain(e) > EPS {
+                    let sl = st.choose_slot(e, f, false);
+                    st.place(e, sl);
+                    improved = true;
+                }
+                continue;
+            }
+            if (req || st.gain(e) > EPS) && st.kempe_insert(e, opts.kempe_max_len) {
+                improved = true;
+                continue;
+            }
+            ejected.clear();
+            if st.eject_insert(e, req, &mut ejected) {
+                improved = true;
+                work.extend(ejected.iter().copied());
+            }
+        }
+        if !improved {
+            break;
+        }
+    }
+}
+
+/// Does the pair have a common available slot and caps ≥ 1 at both ends?
+fn pair_possible(p: &Problem, e: u32) -> bool {
+    let pr = &p.pairs[e as usize];
+    p.avail[pr.a as usize] & p.avail[pr.b as usize] != 0
+        && p.cap[pr.a as usize] > 0
+        && p.cap[pr.b as usize] > 0
+}
+
+/// Builds the index solution (tables, statistics, bound) from a final state.
+fn finish(st: &State, opts: &SolveOptions) -> Solution {
+    let p = st.p;
+    let t = p.tables as usize;
+    let mut placed = vec![None; p.pairs.len()];
+    let mut taken = vec![false; p.slots as usize * (t + 1)];
+    for l in &p.locked {
+        placed[l.pair as usize] = Some((l.slot, l.table));
+        taken[l.slot as usize * (t + 1) + l.table as usize] = true;
+    }
+    let mut next = vec![1usize; p.slots as usize];
+    for e in 0..p.pairs.len() {
+        if st.locked[e] || st.slot_of[e] == NO_SLOT {
+            continue;
+        }
+        let sl = st.slot_of[e] as usize;
+        while taken[sl * (t + 1) + next[sl]] {
+            next[sl] += 1;
+        }
+        taken[sl * (t + 1) + next[sl]] = true;
+        placed[e] = Some((sl as u32, next[sl] as u32));
+    }
+    let requested_total = p.pairs.iter().filter(|x| x.requested).count();
+    let requested_scheduled = (0..p.pairs.len())
+        .filter(|&e| p.pairs[e].requested && placed[e].is_some())
+        .count();
+    let mut possible = vec![false; p.n()];
+    for e in 0..p.pairs.len() as u32 {
+        if pair_possible(p, e) || st.locked[e as usize] {
+            let pr = &p.pairs[e as usize];
+            possible[pr.a as usize] = true;
+            possible[pr.b as usize] = true;
+        }
+    }
+    let participants_without_meeting = (0..p.n()).filter(|&x| possible[x] && st.deg[x] == 0).count();
+    let objective = st.objective();
+    let upper_bound = bound::upper_bound(p, &st.deg, objective, opts.bound_sweeps, opts.bound_subgradient_steps).max(0.0);
+    Solution {
+        placed,
+        objective,
+        requested_scheduled,
+        requested_total,
+        participants_without_meeting,
+        upper_bound,
+    }
+}
+
+/// Full solver on a validated index problem.
+pub fn solve(p: &Problem, opts: &SolveOptions) -> Solution {
+    let mut st = State::new(p);
+    let req: Vec<u32> = (0..p.pairs.len() as u32)
+        .filter(|&e| p.pairs[e as usize].requested && !st.placed(e) && pair_possible(p, e))
+        .collect();
+    if req.len() <= opts.exact_requested_max {
+        exact_requested(&mut st, &req, opts.exact_node_limit);
+    } else {
+        greedy_requested(&mut st, &req, opts);
+    }
+    greedy_gain(&mut st);
+    local_search(&mut st, opts);
+    finish(&st, opts)
+}
+
+/// Baseline: requested first, then best weight first, each in the first free feasible slot.
+pub fn solve_greedy_baseline(p: &Problem, opts: &SolveOptions) -> Solution {
+    let mut st = State::new(p);
+    let mut order: Vec<u32> = (0..p.pairs.len() as u32).filter(|&e| !st.placed(e)).collect();
+    order.sort_by(|&x, &y| {
+        let (px, py) = (&p.pairs[x as usize], &p.pairs[y as usize]);
+        py.requested
+            .cmp(&px.requested)
+            .then(py.weight.total_cmp(&px.weight))
+            .then(x.cmp(&y))
+    });
+    for e in order {
+        let f = st.feasible(e);
+        if f != 0 {
+            st.place(e, f.trailing_zeros() as usize);
+        }
+    }
+    finish(&st, opts)
+}
+
+fn to_timetable(inst: &Instance, p: &Problem, sol: &Solution, start: std::time::Instant) -> Timetable {
+    let mut meetings: Vec<Meeting> = Vec::new();
+    for (e, pl) in sol.placed.iter().enumerate() {
+        if let Some((slot, table)) = *pl {
+            let pr = &p.pairs[e];
+            meetings.push(Meeting {
+                a: inst.participants[pr.a as usize].id.clone(),
+                b: inst.participants[pr.b as usize].id.clone(),
+                slot,
+                table,
+                weight: pr.weight,
+            });
+        }
+    }
+    meetings.sort_by(|x, y| (x.slot, x.table).cmp(&(y.slot, y.table)));
+    let quality = if sol.upper_bound > 0.0 {
+        (sol.objective / sol.upper_bound).min(1.0)
+    } else {
+        1.0
+    };
+    Timetable {
+        meetings,
+        requested_scheduled: sol.requested_scheduled,
+        requested_total: sol.requested_total,
+        objective: sol.objective,
+        participants_without_meeting: sol.participants_without_meeting,
+        elapsed_ms: start.elapsed().as_millis() as u64,
+        upper_bound: sol.upper_bound,
+        quality,
+    }
+}
+
+/// Validates the instance and computes a timetable.
+pub fn schedule(inst: &Instance) -> Result<Timetable, InstanceError> {
+    schedule_with(inst, &SolveOptions::default())
+}
+
+pub fn schedule_with(inst: &Instance, opts: &SolveOptions) -> Result<Timetable, InstanceError> {
+    let start = std::time::Instant::now();
+    let p = Problem::from_instance(inst)?;
+    let sol = solve(&p, opts);
+    Ok(to_timetable(inst, &p, &sol, start))
+}
+
+/// The plain greedy baseline ("best pair first, first free slot"), for comparison.
+pub fn schedule_greedy(inst: &Instance) -> Result<Timetable, InstanceError> {
+    let start = std::time::Instant::now();
+    let p = Problem::from_instance(inst)?;
+    let sol = solve_greedy_baseline(&p, &SolveOptions::default());
+    Ok(to_timetable(inst, &p, &sol, start))
+}

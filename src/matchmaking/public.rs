@@ -1,0 +1,594 @@
+//! Participants' matchmaking pages: their profile and opportunities, their matches with the
+//! reasons, the participant directory, meeting requests and their meetings.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::model::{check_message, Meeting, MeetingRequest, OpportunityForm, Settings, Slot, Topic, ABOUT_MAX};
+use super::service::{self, Answer, DirectoryEntry, DirectoryQuery, Person, ProfileData, ScheduleEntry, SuggestionView};
+use crate::accounts::model::{countries, SECTORS};
+use crate::app::AppState;
+use crate::db::schema::registrations as r;
+use crate::error::{AppError, AppResult};
+use crate::events::model::{text_limit, Event};
+use crate::events::public::visible_event;
+use crate::web::form::FormData;
+use crate::web::{redirect, render, render_status, Authed, FormErrors, PageCtx};
+
+type State = web::Data<AppState>;
+const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// A confirmed participant on one of their event's matchmaking pages.
+struct Participant {
+    ctx: PageCtx,
+    event: Event,
+    me: Person,
+    settings: Settings,
+}
+
+#[derive(Template)]
+#[template(path = "pages/matchmaking/not_participant.html")]
+struct NotParticipantPage {
+    ctx: PageCtx,
+    event: Event,
+}
+
+/// Loads the event and the logged-in person's participation; people without a confirmed
+/// registration get a page that says how to take part.
+async fn participant(
+    state: &State,
+    Authed(ctx, user): Authed,
+    slug: String,
+) -> AppResult<Result<Participant, HttpResponse>> {
+    let (event, _) = visible_event(state, &ctx, slug).await?;
+    let (id, uid) = (event.id, user.id);
+    let (me, settings) =
+        state.db.run(move |c| Ok((service::find_person(c, id, uid)?, service::settings(c, id)?))).await?;
+    match me {
+        Some(me) => Ok(Ok(Participant { ctx, event, me, settings })),
+        None => Ok(Err(render_status(StatusCode::FORBIDDEN, &NotParticipantPage { ctx, event })?)),
+    }
+}
+
+macro_rules! participant_or_return {
+    ($state:expr, $authed:expr, $slug:expr) => {
+        match participant(&$state, $authed, $slug).await? {
+            Ok(p) => p,
+            Err(page) => return Ok(page),
+        }
+    };
+}
+
+fn base(event: &Event) -> String {
+    format!("/events/{}", event.slug)
+}
+
+// ---------- profile ----------
+
+#[derive(Template)]
+#[template(path = "pages/matchmaking/profile.html")]
+struct ProfilePage {
+    ctx: PageCtx,
+    event: Event,
+    me: Person,
+    settings: Settings,
+    topics: Vec<Topic>,
+    slots: Vec<Slot>,
+    profile: ProfileData,
+    errors: FormErrors,
+    opportunity: OpportunityForm,
+    opportunity_errors: FormErrors,
+    max_meetings: String,
+}
+
+impl ProfilePage {
+    fn topic_name(&self, id: &i64) -> &str {
+        self.topics.iter().find(|t| t.id == *id).map_or("", |t| t.name.as_str())
+    }
+    fn interested(&self, id: &i64) -> bool {
+        self.profile.interests.contains(id)
+    }
+    fn available(&self, id: &i64) -> bool {
+        !self.profile.unavailable.contains(id)
+    }
+    fn opportunity_topic(&self, id: &i64) -> bool {
+        self.opportunity.topics.contains(id)
+    }
+    fn slot_label(&self, s: &Slot) -> String {
+        format!("{}–{}", self.event.local(s.starts_at).format("%a %-d %b, %H:%M"), self.event.local(s.ends_at).format("%H:%M"))
+    }
+    fn areas(&self) -> Vec<&Topic> {
+        self.topics.iter().filter(|t| t.category == "area").collect()
+    }
+    fn capabilities(&self) -> Vec<&Topic> {
+        self.topics.iter().filter(|t| t.category != "area").collect()
+    }
+}
+
+async fn profile_page(
+    p: Participant,
+    state: &State,
+    status: StatusCode,
+    errors: FormErrors,
+    opportunity: OpportunityForm,
+    opportunity_errors: FormErrors,
+    typed: Option<ProfileData>,
+    max_meetings: Option<String>,
+) -> AppResult<HttpResponse> {
+    let (id, uid) = (p.event.id, p.me.user_id);
+    let (topics, slots, stored) = state
+        .db
+        .run(move |c| {
+            service::ensure_topics(c, id)?;
+            Ok((service::topics(c, id)?, service::slots(c, id)?, service::profile(c, id, uid)?))
+        })
+        .await?;
+    let profile = match typed {
+        Some(mut t) => {
+            t.opportunities = stored.opportunities;
+            t
+        }
+        None => stored,
+    };
+    let max_meetings = max_meetings.unwrap_or_else(|| profile.max_meetings.map(|n| n.to_string()).unwrap_or_default());
+    render_status(
+        status,
+        &ProfilePage {
+            ctx: p.ctx,
+            event: p.event,
+            me: p.me,
+            settings: p.settings,
+            topics,
+            slots,
+            profile,
+            errors,
+            opportunity,
+            opportunity_errors,
+            max_meetings,
+        },
+    )
+}
+
+pub async fn profile(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let p = participant_or_return!(state, authed, slug.into_inner());
+    let blank = OpportunityForm { kind: "offer".into(), ..Default::default() };
+    profile_page(p, &state, StatusCode::OK, FormErrors::default(), blank, FormErrors::default(), None, None).await
+}
+
+pub async fn save_profile(authed: Authed, state: State, slug: web::Path<String>, form: FormData) -> AppResult<HttpResponse> {
+    let p = participant_or_return!(state, authed, slug.into_inner());
+    let mut errors = FormErrors::default();
+    let about = form.get("about").trim().replace("\r\n", "\n");
+    text_limit(&mut errors, "about", &about, ABOUT_MAX);
+    let typed_cap = form.get("max_meetings").trim().to_string();
+    let max_meetings = if typed_cap.is_empty() {
+        None
+    } else {
+        match typed_cap.parse::<i32>() {
+            Ok(n) if (0..=p.settings.max_meetings).contains(&n) => Some(n),
+            _ => {
+                errors.add(
+                    "max_meetings",
+                    format!("Give a whole number from 0 to {} (the event's limit), or leave it empty.", p.settings.max_meetings),
+                );
+                None
+            }
+        }
+    };
+    let directory = form.get("directory_consent") == "on";
+    let matchmaking = form.get("matchmaking_consent") == "on";
+    let (id, uid) = (p.event.id, p.me.user_id);
+    let slot_ids: Vec<i64> = state.db.run(move |c| Ok(service::slots(c, id)?.into_iter().map(|s| s.id).collect())).await?;
+    let available = form.ids("available");
+    let input = service::ProfileInput {
+        about,
+        max_meetings,
+        interests: form.ids("interests"),
+        unavailable: slot_ids.into_iter().filter(|s| !available.contains(s)).collect(),
+    };
+    if !errors.is_empty() {
+        let typed = ProfileData {
+            about: input.about.clone(),
+            max_meetings,
+            interests: input.interests.clone(),
+            opportunities: Vec::new(),
+            unavailable: input.unavailable.clone(),
+        };
+        let blank = OpportunityForm { kind: "offer".into(), ..Default::default() };
+        return profile_page(p, &state, UNPROCESSABLE, errors, blank, FormErrors::default(), Some(typed), Some(typed_cap))
+            .await;
+    }
+    state
+        .db
+        .run(move |c| {
+            use diesel::prelude::*;
+            c.transaction(|c| {
+                service::save_profile(c, id, uid, &input)?;
+                diesel::update(r::table.filter(r::event_id.eq(id).and(r::user_id.eq(uid))))
+                    .set((r::directory_consent.eq(directory), r::matchmaking_consent.eq(matchmaking)))
+                    .execute(c)?;
+                Ok(())
+            })
+        })
+        .await?;
+    p.ctx.flash("success", "Your matchmaking profile is saved.");
+    Ok(redirect(&format!("{}/matchmaking", base(&p.event))))
+}
+
+pub async fn add_opportunity(authed: Authed, state: State, slug: web::Path<String>, form: FormData) -> AppResult<HttpResponse> {
+    let p = participant_or_return!(state, authed, slug.into_inner());
+    let typed = OpportunityForm::from_form(&form);
+    let id = p.event.id;
+    let known: Vec<i64> = state.db.run(move |c| Ok(service::topics(c, id)?.into_iter().map(|t| t.id).collect())).await?;
+    let input = match typed.validate(&known) {
+        Ok(i) => i,
+        Err(e) => return profile_page(p, &state, UNPROCESSABLE, FormErrors::default(), typed, e, None, None).await,
+    };
+    let uid = p.me.user_id;
+    match state.db.run(move |c| service::add_opportunity(c, id, uid, &input)).await? {
+        Ok(()) => {
+            p.ctx.flash("success", "The opportunity is added to your profile.");
+            Ok(redirect(&format!("{}/matchmaking#opportunities", base(&p.event))))
+        }
+        Err(msg) => {
+            let mut e = FormErrors::default();
+            e.add("title", msg);
+            profile_page(p, &state, UNPROCESSABLE, FormErrors::default(), typed, e, None, None).await
+        }
+    }
+}
+
+pub async fn delete_opportunity(
+    authed: Authed,
+    state: State,
+    path: web::Path<(String, i64)>,
+) -> AppResult<HttpResponse> {
+    let (slug, oid) = path.into_inner();
+    let p = participant_or_return!(state, authed, slug);
+    let (id, uid) = (p.event.id, p.me.user_id);
+    state.db.run(move |c| service::delete_opportunity(c, id, uid, oid)).await?;
+    p.ctx.flash("success", "The opportunity is removed.");
+    Ok(redirect(&format!("{}/matchmaking#opportunities", base(&p.event))))
+}
+
+// ---------- matches ----------
+
+#[derive(Template)]
+#[template(path = "pages/matchmaking/matches.html")]
+struct MatchesPage {
+    ctx: PageCtx,
+    event: Event,
+    me: Person,
+    booking_problem: Option<String>,
+    suggestions: Vec<SuggestionView>,
+    has_profile: bool,
+}
+
+pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let p = participant_or_return!(state, authed, slug.into_inner());
+    let (id, uid, settings) = (p.event.id, p.me.user_id, p.settings.clone());
+    let (suggestions, has_profile) = state
+        .db
+        .run(move |c| {
+            let pool = service::pool(c, id, &settings)?;
+            let has = pool.profiles.iter().any(|pr| pr.id == uid && (!pr.interests.is_empty() || !pr.opportunities.is_empty()));
+            Ok((service::suggestions_for(&pool, uid, 25), has))
+        })
+        .await?;
+    let booking_problem = p.settings.booking_problem(&p.event, crate::db::now());
+    render(&MatchesPage { ctx: p.ctx, event: p.event, me: p.me, booking_problem, suggestions, has_profile })
+}
+
+// ---------- directory and person pages ----------
+
+#[derive(Template)]
+#[template(path = "pages/matchmaking/directory.html")]
+struct DirectoryPage {
+    ctx: PageCtx,
+    event: Event,
+    q: DirectoryQuery,
+    entries: Vec<DirectoryEntry>,
+    topics: Vec<Topic>,
+    sectors: &'static [(&'static str, &'static str)],
+    countries: Vec<(&'static str, &'static str)>,
+}
+
+impl DirectoryPage {
+    fn topic_name(&self, id: &i64) -> &str {
+        self.topics.iter().find(|t| t.id == *id).map_or("", |t| t.name.as_str())
+    }
+    fn topic_selected(&self, id: &i64) -> bool {
+        self.q.topic == id.to_string()
+    }
+}
+
+pub async fn directory(
+    authed: Authed,
+    state: State,
+    slug: web::Path<String>,
+    q: web::Query<DirectoryQuery>,
+) -> AppResult<HttpResponse> {
+    let p = participant_or_return!(state, authed, slug.into_inner());
+    let q = q.into_inner();
+    if q.q.len() > 200 {
+        return Err(AppError::BadRequest("The search text is too long (at most 200 characters).".into()));
+    }
+    let (id, query) = (p.event.id, q.clone());
+    let (entries, topics) =
+        state.db.run(move |c| Ok((service::directory(c, id, &query)?, service::topics(c, id)?))).await?;
+    // Only the countries somebody in the directory comes from.
+    let present: std::collections::BTreeSet<String> = service_countries(&entries);
+    let countries = countries().iter().copied().filter(|(code, _)| present.contains(*code) || q.country == *code).collect();
+    render(&DirectoryPage { ctx: p.ctx, event: p.event, q, entries, topics, sectors: SECTORS, countries })
+}
+
+fn service_countries(entries: &[DirectoryEntry]) -> std::collections::BTreeSet<String> {
+    entries.iter().map(|e| e.person.country.clone()).filter(|c| !c.is_empty()).collect()
+}
+
+#[derive(Template)]
+#[template(path = "pages/matchmaking/person.html")]
+struct PersonPage {
+    ctx: PageCtx,
+    event: Event,
+    person: Person,
+    about: String,
+    opportunities: Vec<(super::model::Opportunity, Vec<i64>)>,
+    interests: Vec<i64>,
+    topics: Vec<Topic>,
+    can_request: Option<String>,
+    reasons: Vec<String>,
+    message: String,
+    errors: FormErrors,
+}
+
+impl PersonPage {
+    fn topic_name(&self, id: &i64) -> &str {
+        self.topics.iter().find(|t| t.id == *id).map_or("", |t| t.name.as_str())
+    }
+}
+
+async fn person_page(
+    p: Participant,
+    state: &State,
+    other: i64,
+    status: StatusCode,
+    message: String,
+    errors: FormErrors,
+) -> AppResult<HttpResponse> {
+    let (id, uid, settings) = (p.event.id, p.me.user_id, p.settings.clone());
+    let me_in_matchmaking = p.me.matchmaking;
+    let (person, data, topics, reasons) = state
+        .db
+        .run(move |c| {
+            let person = service::find_person(c, id, other)?;
+            // Only people who agreed to be seen: in the directory or in matchmaking.
+            let person = person.filter(|x| x.directory || x.matchmaking || x.user_id == uid).ok_or(AppError::NotFound)?;
+            let data = service::profile(c, id, other)?;
+            let topics = service::topics(c, id)?;
+            let reasons = if me_in_matchmaking && person.matchmaking && other != uid {
+                let pool = service::pool(c, id, &settings)?;
+                service::suggestions_for(&pool, uid, usize::MAX)
+                    .into_iter()
+                    .find(|s| s.person.user_id == other)
+                    .map(|s| s.reasons)
+                    .unwrap_or_default()
+            } else {
+                Vec::new()
+            };
+            Ok((person, data, topics, reasons))
+        })
+        .await?;
+    let can_request = if person.user_id == p.me.user_id {
+        Some("This is you.".to_string())
+    } else if !p.me.matchmaking {
+        Some("Turn on matchmaking in your profile to request meetings.".into())
+    } else if !person.matchmaking {
+        Some(format!("{} does not take part in matchmaking.", person.name))
+    } else {
+        p.settings.booking_problem(&p.event, crate::db::now())
+    };
+    render_status(
+        status,
+        &PersonPage {
+            ctx: p.ctx,
+            event: p.event,
+            person,
+            about: data.about,
+            opportunities: data.opportunities,
+            interests: data.interests,
+            topics,
+            can_request,
+            reasons,
+            message,
+            errors,
+        },
+    )
+}
+
+pub async fn person(authed: Authed, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+    let (slug, other) = path.into_inner();
+    let p = participant_or_return!(state, authed, slug);
+    person_page(p, &state, other, StatusCode::OK, String::new(), FormErrors::default()).await
+}
+
+pub async fn request(authed: Authed, state: State, path: web::Path<(String, i64)>, form: FormData) -> AppResult<HttpResponse> {
+    let (slug, other) = path.into_inner();
+    let p = participant_or_return!(state, authed, slug);
+    let message = form.get("message").trim().replace("\r\n", "\n");
+    let mut errors = FormErrors::default();
+    check_message(&mut errors, &message);
+    if !errors.is_empty() {
+        return person_page(p, &state, other, UNPROCESSABLE, message, errors).await;
+    }
+    let (base_url, event, uid, msg) = (state.base_url.clone(), p.event.clone(), p.me.user_id, message.clone());
+    match state.db.run(move |c| service::request_meeting(c, &base_url, &event, uid, other, &msg)).await? {
+        Ok(_) => {
+            state.wake_mailer();
+            p.ctx.flash("success", "Your meeting request is sent. You will get an e-mail when they answer.");
+            Ok(redirect(&format!("{}/meetings", base(&p.event))))
+        }
+        Err(refusal) => {
+            let mut e = FormErrors::default();
+            e.add("message", refusal);
+            person_page(p, &state, other, UNPROCESSABLE, message, e).await
+        }
+    }
+}
+
+// ---------- my meetings and requests ----------
+
+/// A request with the other person's name, as the list shows it.
+pub struct RequestRow {
+    pub request: MeetingRequest,
+    pub other: Person,
+    pub incoming: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/matchmaking/meetings.html")]
+struct MeetingsPage {
+    ctx: PageCtx,
+    event: Event,
+    me: Person,
+    entries: Vec<ScheduleEntry>,
+    incoming: Vec<RequestRow>,
+    outgoing: Vec<RequestRow>,
+    past: Vec<RequestRow>,
+    published: bool,
+}
+
+async fn request_rows(state: &State, event_id: i64, uid: i64) -> AppResult<Vec<RequestRow>> {
+    state
+        .db
+        .run(move |c| {
+            let mut out = Vec::new();
+            for q in service::requests_of(c, event_id, uid)? {
+                let incoming = q.to_user == uid;
+                let other_id = if incoming { q.from_user } else { q.to_user };
+                let other = match service::find_person(c, event_id, other_id)? {
+                    Some(o) => o,
+                    None => continue,
+                };
+                out.push(RequestRow { request: q, other, incoming });
+            }
+            Ok(out)
+        })
+        .await
+}
+
+pub async fn my_meetings(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let p = participant_or_return!(state, authed, slug.into_inner());
+    let published = p.settings.published_at.is_some();
+    let (event, uid) = (p.event.clone(), p.me.user_id);
+    let entries = state.db.run(move |c| service::schedule_entries(c, &event, uid, published)).await?;
+    let rows = request_rows(&state, p.event.id, uid).await?;
+    let (mut incoming, mut outgoing, mut past) = (Vec::new(), Vec::new(), Vec::new());
+    for row in rows {
+        match (row.request.is_pending(), row.incoming) {
+            (true, true) => incoming.push(row),
+            (true, false) => outgoing.push(row),
+            _ => past.push(row),
+        }
+    }
+    render(&MeetingsPage { ctx: p.ctx, event: p.event, me: p.me, entries, incoming, outgoing, past, published })
+}
+
+#[derive(Template)]
+#[template(path = "pages/matchmaking/request.html")]
+struct RequestPage {
+    ctx: PageCtx,
+    event: Event,
+    row: RequestRow,
+    answer: String,
+    meeting: Option<(Meeting, String)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerQuery {
+    pub answer: String,
+}
+
+/// The page behind the e-mail's accept and decline links (a GET never changes anything: the
+/// page has the buttons).
+pub async fn request_page(
+    authed: Authed,
+    state: State,
+    path: web::Path<(String, i64)>,
+    q: web::Query<AnswerQuery>,
+) -> AppResult<HttpResponse> {
+    let (slug, rid) = path.into_inner();
+    let p = participant_or_return!(state, authed, slug);
+    let (id, uid, event) = (p.event.id, p.me.user_id, p.event.clone());
+    let (request, other, meeting) = state
+        .db
+        .run(move |c| {
+            let q = service::find_request(c, id, rid)?
+                .filter(|q| q.to_user == uid || q.from_user == uid)
+                .ok_or(AppError::NotFound)?;
+            let other_id = if q.to_user == uid { q.from_user } else { q.to_user };
+            let other = service::find_person(c, id, other_id)?.ok_or(AppError::NotFound)?;
+            let meeting = service::schedule_entries(c, &event, uid, true)?
+                .into_iter()
+                .find(|e| e.meeting.request_id == Some(q.id))
+                .map(|e| (e.meeting, e.when));
+            Ok((q, other, meeting))
+        })
+        .await?;
+    let incoming = request.to_user == p.me.user_id;
+    let answer = match q.answer.as_str() {
+        "accept" | "decline" => q.answer.clone(),
+        _ => String::new(),
+    };
+    render(&RequestPage { ctx: p.ctx, event: p.event, row: RequestRow { request, other, incoming }, answer, meeting })
+}
+
+async fn answer(authed: Authed, state: State, path: web::Path<(String, i64)>, accept: bool) -> AppResult<HttpResponse> {
+    let (slug, rid) = path.into_inner();
+    let p = participant_or_return!(state, authed, slug);
+    let (base_url, event, uid) = (state.base_url.clone(), p.event.clone(), p.me.user_id);
+    let outcome = state.db.run(move |c| service::answer_request(c, &base_url, &event, rid, uid, accept)).await?;
+    state.wake_mailer();
+    match outcome {
+        Answer::Accepted(Some(_)) => p.ctx.flash("success", "Accepted: the meeting is in your schedule below."),
+        Answer::Accepted(None) => p.ctx.flash(
+            "info",
+            "Accepted. There is no common free slot with a free table yet; the organisers' scheduler will place the meeting.",
+        ),
+        Answer::Declined => p.ctx.flash("success", "Declined. We have let them know."),
+        Answer::Gone(msg) => p.ctx.flash("error", msg),
+    }
+    Ok(redirect(&format!("{}/meetings", base(&p.event))))
+}
+
+pub async fn accept(authed: Authed, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+    answer(authed, state, path, true).await
+}
+
+pub async fn decline(authed: Authed, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+    answer(authed, state, path, false).await
+}
+
+pub async fn withdraw(authed: Authed, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+    let (slug, rid) = path.into_inner();
+    let p = participant_or_return!(state, authed, slug);
+    let (id, uid) = (p.event.id, p.me.user_id);
+    if state.db.run(move |c| service::cancel_request(c, id, rid, uid)).await? {
+        p.ctx.flash("success", "Your request is withdrawn.");
+    } else {
+        p.ctx.flash("error", "This request was already answered, withdrawn or expired.");
+    }
+    Ok(redirect(&format!("{}/meetings", base(&p.event))))
+}
+
+pub async fn cancel_meeting(authed: Authed, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+    let (slug, mid) = path.into_inner();
+    let p = participant_or_return!(state, authed, slug);
+    let (base_url, event, uid) = (state.base_url.clone(), p.event.clone(), p.me.user_id);
+    state.db.run(move |c| service::cancel_own_meeting(c, &base_url, &event, mid, uid)).await?;
+    state.wake_mailer();
+    p.ctx.flash("success", "The meeting is cancelled; we have told the other person.");
+    Ok(redirect(&format!("{}/meetings", base(&p.event))))
+}

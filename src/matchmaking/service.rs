@@ -1,0 +1,1569 @@
+//! Matchmaking storage and rules: settings, taxonomy, profiles, slots, suggestions, the
+//! directory, meeting requests, placing meetings and running the scheduler. Every change to
+//! meetings first takes the event's schedule lock (an UPDATE of its settings row as the
+//! transaction's first statement), so two placements never race on one slot or table, on
+//! one server or several; unique indexes on seats and tables are the last line of defence.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::engine;
+use super::model::*;
+use crate::db::schema::{
+    match_profiles as mp, match_settings as ms, meeting_requests as mr, meeting_seats as seats, meeting_slots as sl,
+    meetings as m, opportunities as op, opportunity_topics as ot, profile_interests as pi, registrations as r,
+    topics as t, unavailability as un, users,
+};
+use crate::db::{now, DbConn};
+use crate::error::AppError;
+use crate::events::model::Event;
+use crate::web::FormErrors;
+
+/// Most slots an event may have (the engine keeps availability in a 64-bit mask).
+pub const MAX_SLOTS: usize = 64;
+/// How many suggestions each person's candidate list holds for the scheduler.
+const PAIRS_PER_PERSON: usize = 20;
+
+// ---------- settings ----------
+
+pub fn settings(c: &mut DbConn, event_id: i64) -> Result<Settings, AppError> {
+    Ok(ms::table.find(event_id).select(Settings::as_select()).first(c).optional()?.unwrap_or(Settings::defaults(event_id)))
+}
+
+/// Takes the event's schedule lock (creating the settings row on first use) and returns the
+/// settings. Must be the first statement of its transaction (see events::registration::lock_event).
+pub fn lock_schedule(c: &mut DbConn, event_id: i64) -> Result<Settings, AppError> {
+    let n = diesel::update(ms::table.find(event_id))
+        .set(ms::schedule_version.eq(ms::schedule_version + 1))
+        .execute(c)?;
+    if n == 0 {
+        diesel::insert_into(ms::table).values((ms::event_id.eq(event_id), ms::updated_at.eq(now()))).execute(c)?;
+    }
+    Ok(ms::table.find(event_id).select(Settings::as_select()).first(c)?)
+}
+
+pub fn save_settings(c: &mut DbConn, event_id: i64, actor: i64, s: &SettingsInput) -> Result<(), AppError> {
+    c.transaction(|c| {
+        lock_schedule(c, event_id)?;
+        diesel::update(ms::table.find(event_id))
+            .set((
+                ms::enabled.eq(s.enabled),
+                ms::meeting_minutes.eq(s.meeting_minutes),
+                ms::tables_count.eq(s.tables_count),
+                ms::max_meetings.eq(s.max_meetings),
+                ms::cross_sector_bonus.eq(s.cross_sector_bonus),
+                ms::allow_same_organisation.eq(s.allow_same_organisation),
+                ms::request_ttl_hours.eq(s.request_ttl_hours),
+                ms::booking_opens_at.eq(s.booking_opens_at),
+                ms::booking_closes_at.eq(s.booking_closes_at),
+                ms::allow_suggested.eq(s.allow_suggested),
+                ms::updated_at.eq(now()),
+            ))
+            .execute(c)?;
+        ensure_topics(c, event_id)?;
+        let detail = format!(
+            "{}; {} min meetings, {} tables, at most {} per person",
+            if s.enabled { "open" } else { "closed" },
+            s.meeting_minutes,
+            s.tables_count,
+            s.max_meetings
+        );
+        crate::audit::record_event(c, Some(actor), event_id, "matchmaking.settings", &detail)?;
+        Ok(())
+    })
+}
+
+// ---------- taxonomy ----------
+
+/// Gives an event the default taxonomy when it has no topics yet.
+pub fn ensure_topics(c: &mut DbConn, event_id: i64) -> Result<(), AppError> {
+    let n: i64 = t::table.filter(t::event_id.eq(event_id)).count().get_result(c)?;
+    if n > 0 {
+        return Ok(());
+    }
+    let mut pos = 0;
+    for (category, names) in DEFAULT_TOPICS {
+        for name in *names {
+            pos += 1;
+            diesel::insert_into(t::table)
+                .values((t::event_id.eq(event_id), t::name.eq(*name), t::category.eq(*category), t::position.eq(pos)))
+                .execute(c)?;
+        }
+    }
+    Ok(())
+}
+
+pub fn topics(c: &mut DbConn, event_id: i64) -> Result<Vec<Topic>, AppError> {
+    Ok(t::table.filter(t::event_id.eq(event_id)).order((t::position, t::id)).select(Topic::as_select()).load(c)?)
+}
+
+fn topic_taken(c: &mut DbConn, event_id: i64, name: &str, except: Option<i64>) -> Result<bool, AppError> {
+    let names: Vec<(i64, String)> = t::table.filter(t::event_id.eq(event_id)).select((t::id, t::name)).load(c)?;
+    Ok(names.iter().any(|(id, n)| Some(*id) != except && n.to_lowercase() == name.to_lowercase()))
+}
+
+pub fn add_topic(
+    c: &mut DbConn,
+    event_id: i64,
+    actor: i64,
+    name: &str,
+    category: &str,
+) -> Result<Result<(), FormErrors>, AppError> {
+    let mut e = FormErrors::default();
+    check_topic_name(&mut e, "name", name);
+    let cat = topic_category(category);
+    if cat.is_none() {
+        e.add("category", "Choose whether this is a therapeutic area or a capability.");
+    }
+    if e.is_empty() && topic_taken(c, event_id, name, None)? {
+        e.add("name", "This event already has a topic of that name.");
+    }
+    if !e.is_empty() {
+        return Ok(Err(e));
+    }
+    c.transaction(|c| {
+        let pos: Option<i32> = t::table.filter(t::event_id.eq(event_id)).select(diesel::dsl::max(t::position)).first(c)?;
+        diesel::insert_into(t::table)
+            .values((
+                t::event_id.eq(event_id),
+                t::name.eq(name),
+                t::category.eq(cat.unwrap_or("area")),
+                t::position.eq(pos.unwrap_or(0) + 1),
+            ))
+            .execute(c)?;
+        crate::audit::record_event(c, Some(actor), event_id, "matchmaking.topic_added", name)?;
+        Ok(Ok(()))
+    })
+}
+
+pub fn rename_topic(
+    c: &mut DbConn,
+    event_id: i64,
+    actor: i64,
+    topic_id: i64,
+    name: &str,
+) -> Result<Result<(), FormErrors>, AppError> {
+    let mut e = FormErrors::default();
+    check_topic_name(&mut e, "name", name);
+    if e.is_empty() && topic_taken(c, event_id, name, Some(topic_id))? {
+        e.add("name", "This event already has a topic of that name.");
+    }
+    if !e.is_empty() {
+        return Ok(Err(e));
+    }
+    let n = diesel::update(t::table.filter(t::id.eq(topic_id).and(t::event_id.eq(event_id))))
+        .set(t::name.eq(name))
+        .execute(c)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    crate::audit::record_event(c, Some(actor), event_id, "matchmaking.topic_renamed", name)?;
+    Ok(Ok(()))
+}
+
+pub fn delete_topic(c: &mut DbConn, event_id: i64, actor: i64, topic_id: i64) -> Result<(), AppError> {
+    c.transaction(|c| {
+        let name: String = t::table
+            .filter(t::id.eq(topic_id).and(t::event_id.eq(event_id)))
+            .select(t::name)
+            .first(c)
+            .optional()?
+            .ok_or(AppError::NotFound)?;
+        diesel::delete(pi::table.filter(pi::topic_id.eq(topic_id))).execute(c)?;
+        diesel::delete(ot::table.filter(ot::topic_id.eq(topic_id))).execute(c)?;
+        diesel::delete(t::table.find(topic_id)).execute(c)?;
+        crate::audit::record_event(c, Some(actor), event_id, "matchmaking.topic_deleted", &name)?;
+        Ok(())
+    })
+}
+
+// ---------- slots ----------
+
+pub fn slots(c: &mut DbConn, event_id: i64) -> Result<Vec<Slot>, AppError> {
+    Ok(sl::table.filter(sl::event_id.eq(event_id)).order(sl::starts_at).select(Slot::as_select()).load(c)?)
+}
+
+/// Adds the slots of a window; slots overlapping existing ones are skipped. Returns how many
+/// were added, or a message when the event would exceed [`MAX_SLOTS`].
+pub fn add_window(
+    c: &mut DbConn,
+    event_id: i64,
+    actor: i64,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    minutes: i32,
+) -> Result<Result<usize, String>, AppError> {
+    c.transaction(|c| {
+        lock_schedule(c, event_id)?;
+        let existing = slots(c, event_id)?;
+        let new: Vec<_> = slots_in_window(start, end, minutes)
+            .into_iter()
+            .filter(|(s, e)| !existing.iter().any(|x| x.starts_at < *e && *s < x.ends_at))
+            .collect();
+        if new.is_empty() {
+            return Ok(Err(format!(
+                "No new slot fits: the window is shorter than one {minutes}-minute meeting or overlaps existing slots."
+            )));
+        }
+        if existing.len() + new.len() > MAX_SLOTS {
+            return Ok(Err(format!(
+                "An event can have at most {MAX_SLOTS} meeting slots; this window would make {}.",
+                existing.len() + new.len()
+            )));
+        }
+        for (s, e) in &new {
+            diesel::insert_into(sl::table)
+                .values((sl::event_id.eq(event_id), sl::starts_at.eq(s), sl::ends_at.eq(e)))
+                .execute(c)?;
+        }
+        crate::audit::record_event(c, Some(actor), event_id, "matchmaking.slots_added", &format!("{} slots", new.len()))?;
+        Ok(Ok(new.len()))
+    })
+}
+
+/// Deletes a slot; its meetings are cancelled and both people told.
+pub fn delete_slot(c: &mut DbConn, base_url: &str, event: &Event, actor: i64, slot_id: i64) -> Result<(), AppError> {
+    c.transaction(|c| {
+        lock_schedule(c, event.id)?;
+        let slot = find_slot(c, event.id, slot_id)?.ok_or(AppError::NotFound)?;
+        let published = settings(c, event.id)?.published_at.is_some();
+        let ids: Vec<i64> = m::table.filter(m::slot_id.eq(slot.id)).select(m::id).load(c)?;
+        for id in ids {
+            cancel_meeting_inner(c, base_url, event, id, None, published)?;
+        }
+        diesel::delete(sl::table.find(slot.id)).execute(c)?;
+        let when = event.local_datetime_label(slot.starts_at);
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.slot_deleted", &when)?;
+        Ok(())
+    })
+}
+
+fn find_slot(c: &mut DbConn, event_id: i64, slot_id: i64) -> Result<Option<Slot>, AppError> {
+    Ok(sl::table
+        .filter(sl::id.eq(slot_id).and(sl::event_id.eq(event_id)))
+        .select(Slot::as_select())
+        .first(c)
+        .optional()?)
+}
+
+// ---------- participants and profiles ----------
+
+/// A confirmed participant of the event, as others may see them (never their e-mail).
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub user_id: i64,
+    pub name: String,
+    pub organisation: String,
+    pub sector: String,
+    pub country: String,
+    pub job_title: String,
+    pub bio: String,
+    pub directory: bool,
+    pub matchmaking: bool,
+}
+
+impl Person {
+    pub fn sector_label(&self) -> &'static str {
+        crate::accounts::model::sector_label(&self.sector)
+    }
+    pub fn country_name(&self) -> &'static str {
+        crate::accounts::model::country_name(&self.country)
+    }
+}
+
+type PersonRow = (i64, String, String, String, String, String, String, bool, bool);
+
+fn person(row: PersonRow) -> Person {
+    let (user_id, name, organisation, sector, country, job_title, bio, directory, matchmaking) = row;
+    Person { user_id, name, organisation, sector, country, job_title, bio, directory, matchmaking }
+}
+
+/// Every confirmed participant of the event, by name.
+pub fn people(c: &mut DbConn, event_id: i64) -> Result<Vec<Person>, AppError> {
+    let rows: Vec<PersonRow> = r::table
+        .inner_join(users::table)
+        .filter(r::event_id.eq(event_id).and(r::status.eq("confirmed")))
+        .order((users::name, users::id))
+        .select((
+            users::id,
+            users::name,
+            users::organisation,
+            users::sector,
+            users::country,
+            users::job_title,
+            users::bio,
+            r::directory_consent,
+            r::matchmaking_consent,
+        ))
+        .load(c)?;
+    Ok(rows.into_iter().map(person).collect())
+}
+
+pub fn find_person(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Option<Person>, AppError> {
+    let row: Option<PersonRow> = r::table
+        .inner_join(users::table)
+        .filter(r::event_id.eq(event_id).and(r::status.eq("confirmed")).and(r::user_id.eq(user_id)))
+        .select((
+            users::id,
+            users::name,
+            users::organisation,
+            users::sector,
+            users::country,
+            users::job_title,
+            users::bio,
+            r::directory_consent,
+            r::matchmaking_consent,
+        ))
+        .first(c)
+        .optional()?;
+    Ok(row.map(person))
+}
+
+/// A person's matchmaking profile for one event.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileData {
+    pub about: String,
+    pub max_meetings: Option<i32>,
+    pub interests: Vec<i64>,
+    pub opportunities: Vec<(Opportunity, Vec<i64>)>,
+    pub unavailable: Vec<i64>,
+}
+
+pub fn profile(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<ProfileData, AppError> {
+    let row: Option<(String, Option<i32>)> = mp::table
+        .find((event_id, user_id))
+        .select((mp::about, mp::max_meetings))
+        .first(c)
+        .optional()?;
+    let (about, max_meetings) = row.unwrap_or_default();
+    let interests = pi::table
+        .filter(pi::event_id.eq(event_id).and(pi::user_id.eq(user_id)))
+        .select(pi::topic_id)
+        .load(c)?;
+    let unavailable = un::table
+        .inner_join(sl::table)
+        .filter(sl::event_id.eq(event_id).and(un::user_id.eq(user_id)))
+        .select(un::slot_id)
+        .load(c)?;
+    let opportunities = opportunities_of(c, event_id, &[user_id])?.remove(&user_id).unwrap_or_default();
+    Ok(ProfileData { about, max_meetings, interests, opportunities, unavailable })
+}
+
+/// Opportunities (with their topics) of the given people, or of everyone when `users` is empty.
+fn opportunities_of(
+    c: &mut DbConn,
+    event_id: i64,
+    user_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(Opportunity, Vec<i64>)>>, AppError> {
+    let mut q = op::table.filter(op::event_id.eq(event_id)).into_boxed();
+    if !user_ids.is_empty() {
+        q = q.filter(op::user_id.eq_any(user_ids.to_vec()));
+    }
+    let rows: Vec<Opportunity> = q.order(op::id).select(Opportunity::as_select()).load(c)?;
+    let ids: Vec<i64> = rows.iter().map(|o| o.id).collect();
+    let mut topics: HashMap<i64, Vec<i64>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let links: Vec<(i64, i64)> = ot::table
+            .filter(ot::opportunity_id.eq_any(chunk.to_vec()))
+            .select((ot::opportunity_id, ot::topic_id))
+            .load(c)?;
+        for (o, tid) in links {
+            topics.entry(o).or_default().push(tid);
+        }
+    }
+    let mut out: HashMap<i64, Vec<(Opportunity, Vec<i64>)>> = HashMap::new();
+    for o in rows {
+        let ts = topics.remove(&o.id).unwrap_or_default();
+        out.entry(o.user_id).or_default().push((o, ts));
+    }
+    Ok(out)
+}
+
+pub struct ProfileInput {
+    pub about: String,
+    pub max_meetings: Option<i32>,
+    pub interests: Vec<i64>,
+    pub unavailable: Vec<i64>,
+}
+
+pub fn save_profile(c: &mut DbConn, event_id: i64, user_id: i64, p: &ProfileInput) -> Result<(), AppError> {
+    let known: BTreeSet<i64> = topics(c, event_id)?.into_iter().map(|t| t.id).collect();
+    let slot_ids: BTreeSet<i64> = slots(c, event_id)?.into_iter().map(|s| s.id).collect();
+    c.transaction(|c| {
+        let exists: i64 = mp::table.find((event_id, user_id)).count().get_result(c)?;
+        if exists == 0 {
+            diesel::insert_into(mp::table)
+                .values((
+                    mp::event_id.eq(event_id),
+                    mp::user_id.eq(user_id),
+                    mp::about.eq(&p.about),
+                    mp::max_meetings.eq(p.max_meetings),
+                    mp::updated_at.eq(now()),
+                ))
+                .execute(c)?;
+        } else {
+            diesel::update(mp::table.find((event_id, user_id)))
+                .set((mp::about.eq(&p.about), mp::max_meetings.eq(p.max_meetings), mp::updated_at.eq(now())))
+                .execute(c)?;
+        }
+        diesel::delete(pi::table.filter(pi::event_id.eq(event_id).and(pi::user_id.eq(user_id)))).execute(c)?;
+        for tid in p.interests.iter().filter(|t| known.contains(t)).collect::<BTreeSet<_>>() {
+            diesel::insert_into(pi::table)
+                .values((pi::event_id.eq(event_id), pi::user_id.eq(user_id), pi::topic_id.eq(tid)))
+                .execute(c)?;
+        }
+        let all: Vec<i64> = slot_ids.iter().copied().collect();
+        diesel::delete(un::table.filter(un::user_id.eq(user_id).and(un::slot_id.eq_any(all)))).execute(c)?;
+        for sid in p.unavailable.iter().filter(|s| slot_ids.contains(s)).collect::<BTreeSet<_>>() {
+            diesel::insert_into(un::table).values((un::slot_id.eq(sid), un::user_id.eq(user_id))).execute(c)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn add_opportunity(
+    c: &mut DbConn,
+    event_id: i64,
+    user_id: i64,
+    o: &OpportunityInput,
+) -> Result<Result<(), String>, AppError> {
+    c.transaction(|c| {
+        let n: i64 = op::table.filter(op::event_id.eq(event_id).and(op::user_id.eq(user_id))).count().get_result(c)?;
+        if n as usize >= OPPORTUNITIES_MAX {
+            return Ok(Err(format!("You can describe at most {OPPORTUNITIES_MAX} opportunities; remove one first.")));
+        }
+        let t0 = now();
+        let id: i64 = diesel::insert_into(op::table)
+            .values((
+                op::event_id.eq(event_id),
+                op::user_id.eq(user_id),
+                op::kind.eq(o.kind),
+                op::title.eq(&o.title),
+                op::description.eq(&o.description),
+                op::created_at.eq(t0),
+                op::updated_at.eq(t0),
+            ))
+            .returning(op::id)
+            .get_result(c)?;
+        for tid in &o.topics {
+            diesel::insert_into(ot::table).values((ot::opportunity_id.eq(id), ot::topic_id.eq(tid))).execute(c)?;
+        }
+        Ok(Ok(()))
+    })
+}
+
+pub fn delete_opportunity(c: &mut DbConn, event_id: i64, user_id: i64, id: i64) -> Result<(), AppError> {
+    let n = diesel::delete(op::table.filter(op::id.eq(id).and(op::event_id.eq(event_id)).and(op::user_id.eq(user_id))))
+        .execute(c)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+// ---------- suggestions ----------
+
+/// Everything the engine and the pages need about the matchmaking participants of an event.
+pub struct Pool {
+    pub people: Vec<Person>,
+    pub profiles: Vec<engine::Profile>,
+    pub topic_names: HashMap<i64, String>,
+    /// DB topic id by engine topic id (the position in this list).
+    pub topic_ids: Vec<i64>,
+    pub opportunity_titles: HashMap<i64, String>,
+    pub params: engine::ScoringParams,
+    pub opportunities: HashMap<i64, Vec<(Opportunity, Vec<i64>)>>,
+    pub interests: HashMap<i64, Vec<i64>>,
+}
+
+impl Pool {
+    pub fn person(&self, user_id: i64) -> Option<&Person> {
+        self.people.iter().find(|p| p.user_id == user_id)
+    }
+    pub fn topic_name(&self, engine_topic: engine::TopicId) -> &str {
+        self.topic_ids.get(engine_topic as usize).and_then(|id| self.topic_names.get(id)).map_or("", String::as_str)
+    }
+}
+
+/// Loads the people who take part in matchmaking (confirmed, consented) with their profiles.
+pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, AppError> {
+    let people: Vec<Person> = people(c, event_id)?.into_iter().filter(|p| p.matchmaking).collect();
+    let topics = topics(c, event_id)?;
+    let topic_ids: Vec<i64> = topics.iter().map(|t| t.id).collect();
+    let engine_topic: HashMap<i64, engine::TopicId> =
+        topic_ids.iter().enumerate().map(|(i, id)| (*id, i as engine::TopicId)).collect();
+    let topic_names: HashMap<i64, String> = topics.into_iter().map(|t| (t.id, t.name)).collect();
+    let mut interests: HashMap<i64, Vec<i64>> = HashMap::new();
+    let rows: Vec<(i64, i64)> =
+        pi::table.filter(pi::event_id.eq(event_id)).select((pi::user_id, pi::topic_id)).load(c)?;
+    for (u, tid) in rows {
+        interests.entry(u).or_default().push(tid);
+    }
+    let opportunities = opportunities_of(c, event_id, &[])?;
+    let mut opportunity_titles = HashMap::new();
+    let profiles: Vec<engine::Profile> = people
+        .iter()
+        .map(|p| engine::Profile {
+            id: p.user_id,
+            sector: p.sector.clone(),
+            organisation: p.organisation.clone(),
+            interests: interests
+                .get(&p.user_id)
+                .map(|v| v.iter().filter_map(|t| engine_topic.get(t).copied()).collect())
+                .unwrap_or_default(),
+            opportunities: opportunities
+                .get(&p.user_id)
+                .map(|v| {
+                    v.iter()
+                        .map(|(o, ts)| {
+                            opportunity_titles.insert(o.id, o.title.clone());
+                            engine::Opportunity {
+                                id: o.id,
+                                kind: if o.is_offer() {
+                                    engine::OpportunityKind::Offer
+                                } else {
+                                    engine::OpportunityKind::Seek
+                                },
+                                topics: ts.iter().filter_map(|t| engine_topic.get(t).copied()).collect(),
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect();
+    let declined: Vec<(i64, i64)> = mr::table
+        .filter(mr::event_id.eq(event_id).and(mr::status.eq("declined")))
+        .select((mr::from_user, mr::to_user))
+        .load(c)?;
+    let params = engine::ScoringParams {
+        cross_sector_bonus: settings.cross_sector_bonus,
+        allow_same_organisation: settings.allow_same_organisation,
+        excluded: declined,
+    };
+    Ok(Pool { people, profiles, topic_names, topic_ids, opportunity_titles, params, opportunities, interests })
+}
+
+/// A suggestion as a person reads it.
+#[derive(Debug, Clone)]
+pub struct SuggestionView {
+    pub person: Person,
+    pub score: f64,
+    pub reasons: Vec<String>,
+}
+
+impl SuggestionView {
+    pub fn score_label(&self) -> String {
+        format!("{:.1}", self.score)
+    }
+}
+
+/// Puts the engine's reasons into words, from the viewer's side.
+pub fn reason_words(pool: &Pool, viewer: &Person, other: &Person, reasons: &[engine::Reason]) -> Vec<String> {
+    let title = |id: &i64| pool.opportunity_titles.get(id).map_or("", String::as_str).to_string();
+    reasons
+        .iter()
+        .map(|reason| match reason {
+            engine::Reason::YouSeekTheyOffer { topic, seek, offer } => format!(
+                "You seek {} (\u{201c}{}\u{201d}); they offer \u{201c}{}\u{201d}.",
+                pool.topic_name(*topic).to_lowercase(),
+                title(seek),
+                title(offer)
+            ),
+            engine::Reason::TheySeekYouOffer { topic, seek, offer } => format!(
+                "They seek {} (\u{201c}{}\u{201d}); you offer \u{201c}{}\u{201d}.",
+                pool.topic_name(*topic).to_lowercase(),
+                title(seek),
+                title(offer)
+            ),
+            engine::Reason::SharedInterest { topic } => {
+                format!("You are both interested in {}.", pool.topic_name(*topic).to_lowercase())
+            }
+            engine::Reason::CrossSector => format!(
+                "Cross-sector partnership: {} meets {}.",
+                nonempty(viewer.sector_label(), "your sector").to_lowercase(),
+                nonempty(other.sector_label(), "another sector").to_lowercase()
+            ),
+        })
+        .collect()
+}
+
+fn nonempty<'a>(s: &'a str, or: &'a str) -> &'a str {
+    if s.is_empty() {
+        or
+    } else {
+        s
+    }
+}
+
+pub fn suggestions_for(pool: &Pool, viewer: i64, limit: usize) -> Vec<SuggestionView> {
+    let Some(me) = pool.person(viewer) else { return Vec::new() };
+    engine::suggest_for(&pool.profiles, &pool.params, viewer, limit)
+        .into_iter()
+        .filter_map(|s| {
+            let other = pool.person(s.other)?.clone();
+            let reasons = reason_words(pool, me, &other, &s.reasons);
+            Some(SuggestionView { person: other, score: s.score, reasons })
+        })
+        .collect()
+}
+
+// ---------- directory ----------
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DirectoryQuery {
+    pub q: String,
+    pub sector: String,
+    pub country: String,
+    pub topic: String,
+    pub kind: String,
+}
+
+pub struct DirectoryEntry {
+    pub person: Person,
+    pub opportunities: Vec<(Opportunity, Vec<i64>)>,
+    pub interests: Vec<i64>,
+}
+
+/// The people who agreed to appear in the directory, filtered.
+pub fn directory(c: &mut DbConn, event_id: i64, q: &DirectoryQuery) -> Result<Vec<DirectoryEntry>, AppError> {
+    let people: Vec<Person> = people(c, event_id)?.into_iter().filter(|p| p.directory).collect();
+    let mut opportunities = opportunities_of(c, event_id, &[])?;
+    let mut interests: HashMap<i64, Vec<i64>> = HashMap::new();
+    let rows: Vec<(i64, i64)> =
+        pi::table.filter(pi::event_id.eq(event_id)).select((pi::user_id, pi::topic_id)).load(c)?;
+    for (u, tid) in rows {
+        interests.entry(u).or_default().push(tid);
+    }
+    let abouts: HashMap<i64, String> =
+        mp::table.filter(mp::event_id.eq(event_id)).select((mp::user_id, mp::about)).load(c)?.into_iter().collect();
+    let needle = q.q.trim().to_lowercase();
+    let topic: Option<i64> = q.topic.trim().parse().ok();
+    let kind = match q.kind.as_str() {
+        "offer" | "request" => Some(q.kind.as_str()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    for p in people {
+        let opps = opportunities.remove(&p.user_id).unwrap_or_default();
+        let ints = interests.remove(&p.user_id).unwrap_or_default();
+        if !q.sector.is_empty() && p.sector != q.sector {
+            continue;
+        }
+        if !q.country.is_empty() && p.country != q.country {
+            continue;
+        }
+        if let Some(k) = kind {
+            let matching = opps.iter().any(|(o, ts)| o.kind == k && topic.is_none_or(|t| ts.contains(&t)));
+            if !matching {
+                continue;
+            }
+        } else if let Some(tid) = topic {
+            if !ints.contains(&tid) && !opps.iter().any(|(_, ts)| ts.contains(&tid)) {
+                continue;
+            }
+        }
+        if !needle.is_empty() {
+            let mut hay = format!("{} {} {} {}", p.name, p.organisation, p.job_title, p.bio);
+            if let Some(a) = abouts.get(&p.user_id) {
+                hay.push(' ');
+                hay.push_str(a);
+            }
+            for (o, _) in &opps {
+                hay.push(' ');
+                hay.push_str(&o.title);
+                hay.push(' ');
+                hay.push_str(&o.description);
+            }
+            if !hay.to_lowercase().contains(&needle) {
+                continue;
+            }
+        }
+        out.push(DirectoryEntry { person: p, opportunities: opps, interests: ints });
+    }
+    Ok(out)
+}
+
+// ---------- requests ----------
+
+pub fn find_request(c: &mut DbConn, event_id: i64, id: i64) -> Result<Option<MeetingRequest>, AppError> {
+    Ok(mr::table
+        .filter(mr::id.eq(id).and(mr::event_id.eq(event_id)))
+        .select(MeetingRequest::as_select())
+        .first(c)
+        .optional()?)
+}
+
+/// Requests a person sent or received at an event, newest first.
+pub fn requests_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<MeetingRequest>, AppError> {
+    Ok(mr::table
+        .filter(mr::event_id.eq(event_id).and(mr::from_user.eq(user_id).or(mr::to_user.eq(user_id))))
+        .order(mr::id.desc())
+        .select(MeetingRequest::as_select())
+        .load(c)?)
+}
+
+/// Sends a meeting request; refusals come back as a message for the person.
+pub fn request_meeting(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    from: i64,
+    to: i64,
+    message: &str,
+) -> Result<Result<i64, String>, AppError> {
+    c.transaction(|c| {
+        let s = lock_schedule(c, event.id)?;
+        let t0 = now();
+        if let Some(msg) = s.booking_problem(event, t0) {
+            return Ok(Err(msg));
+        }
+        if from == to {
+            return Ok(Err("You cannot request a meeting with yourself.".into()));
+        }
+        let me = find_person(c, event.id, from)?.filter(|p| p.matchmaking);
+        let Some(me) = me else {
+            return Ok(Err(
+                "Only confirmed participants who take part in matchmaking can request meetings. Turn it on in your registration."
+                    .into(),
+            ));
+        };
+        let Some(other) = find_person(c, event.id, to)?.filter(|p| p.matchmaking) else {
+            return Err(AppError::NotFound);
+        };
+        if !s.allow_same_organisation && same_org(&me, &other) {
+            return Ok(Err("Meetings within your own organisation are not part of this event's matchmaking.".into()));
+        }
+        let open: Vec<MeetingRequest> = mr::table
+            .filter(mr::event_id.eq(event.id).and(mr::status.eq_any(["pending", "accepted"])))
+            .filter(mr::from_user.eq(from).and(mr::to_user.eq(to)).or(mr::from_user.eq(to).and(mr::to_user.eq(from))))
+            .select(MeetingRequest::as_select())
+            .load(c)?;
+        if let Some(rq) = open.first() {
+            return Ok(Err(match (rq.status.as_str(), rq.from_user == from) {
+                ("pending", true) => format!("You have already asked {} for a meeting; they have not answered yet.", other.name),
+                ("pending", false) => format!("{} has already asked you for a meeting: accept their request below.", other.name),
+                _ => format!("You and {} already have a meeting.", other.name),
+            }));
+        }
+        let (a, b) = ordered(from, to);
+        let met: i64 =
+            m::table.filter(m::event_id.eq(event.id).and(m::a_user.eq(a)).and(m::b_user.eq(b))).count().get_result(c)?;
+        if met > 0 {
+            return Ok(Err(format!("You and {} already have a meeting.", other.name)));
+        }
+        let id: i64 = diesel::insert_into(mr::table)
+            .values((
+                mr::event_id.eq(event.id),
+                mr::from_user.eq(from),
+                mr::to_user.eq(to),
+                mr::message.eq(message),
+                mr::status.eq("pending"),
+                mr::created_at.eq(t0),
+                mr::expires_at.eq(t0 + s.request_ttl()),
+            ))
+            .returning(mr::id)
+            .get_result(c)?;
+        let (email, name) = contact(c, to)?;
+        let mail = super::emails::request_received(base_url, event, &name, &me, message, id, t0 + s.request_ttl());
+        crate::mail::enqueue(c, &email, &name, &mail)?;
+        Ok(Ok(id))
+    })
+}
+
+fn same_org(a: &Person, b: &Person) -> bool {
+    let (x, y) = (a.organisation.trim().to_lowercase(), b.organisation.trim().to_lowercase());
+    !x.is_empty() && x == y
+}
+
+fn contact(c: &mut DbConn, user_id: i64) -> Result<(String, String), AppError> {
+    Ok(users::table.find(user_id).select((users::email, users::name)).first(c)?)
+}
+
+fn name_of(c: &mut DbConn, user_id: i64) -> Result<String, AppError> {
+    Ok(users::table.find(user_id).select(users::name).first(c)?)
+}
+
+/// What answering a request led to.
+#[derive(Debug)]
+pub enum Answer {
+    Accepted(Option<Meeting>),
+    Declined,
+    /// Not pending any more (answered, cancelled or expired): the message says which.
+    Gone(String),
+}
+
+/// The recipient accepts or declines. An accepted request is placed at once in the best slot
+/// where both are free and a table is free.
+pub fn answer_request(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    request_id: i64,
+    user_id: i64,
+    accept: bool,
+) -> Result<Answer, AppError> {
+    c.transaction(|c| {
+        let s = lock_schedule(c, event.id)?;
+        let rq = find_request(c, event.id, request_id)?.filter(|q| q.to_user == user_id).ok_or(AppError::NotFound)?;
+        let t0 = now();
+        if rq.is_pending() && rq.expires_at <= t0 {
+            expire_one(c, base_url, event, &rq)?;
+            return Ok(Answer::Gone("This request has expired.".into()));
+        }
+        if !rq.is_pending() {
+            return Ok(Answer::Gone(format!("This request is no longer open ({}).", rq.status_label().to_lowercase())));
+        }
+        let status = if accept { "accepted" } else { "declined" };
+        diesel::update(mr::table.find(rq.id)).set((mr::status.eq(status), mr::responded_at.eq(Some(t0)))).execute(c)?;
+        let (email, name) = contact(c, rq.from_user)?;
+        let other = name_of(c, rq.to_user)?;
+        if !accept {
+            let mail = super::emails::request_declined(base_url, event, &name, &other);
+            crate::mail::enqueue(c, &email, &name, &mail)?;
+            return Ok(Answer::Declined);
+        }
+        let score = pair_score(c, event.id, &s, rq.from_user, rq.to_user)?;
+        let placed = place(c, event.id, &s, rq.from_user, rq.to_user, "request", Some(rq.id), score)?;
+        let slot = match &placed {
+            Some(mt) => find_slot(c, event.id, mt.slot_id)?,
+            None => None,
+        };
+        let when = slot.as_ref().zip(placed.as_ref()).map(|(sl, mt)| meeting_when(event, sl, mt.table_no));
+        let mail = super::emails::request_accepted(base_url, event, &name, &other, when.as_deref());
+        crate::mail::enqueue(c, &email, &name, &mail)?;
+        Ok(Answer::Accepted(placed))
+    })
+}
+
+pub fn meeting_when(event: &Event, slot: &Slot, table: i32) -> String {
+    format!(
+        "{}–{} ({}), table {table}",
+        event.local(slot.starts_at).format("%A %-d %B, %H:%M"),
+        event.local(slot.ends_at).format("%H:%M"),
+        event.timezone
+    )
+}
+
+/// The match score of a pair (0 when the engine sees no common ground).
+fn pair_score(c: &mut DbConn, event_id: i64, s: &Settings, a: i64, b: i64) -> Result<f64, AppError> {
+    let pool = pool(c, event_id, s)?;
+    Ok(engine::suggest_for(&pool.profiles, &pool.params, a, usize::MAX)
+        .into_iter()
+        .find(|x| x.other == b)
+        .map_or(0.0, |x| x.score))
+}
+
+/// The sender withdraws a pending request.
+pub fn cancel_request(c: &mut DbConn, event_id: i64, request_id: i64, user_id: i64) -> Result<bool, AppError> {
+    let n = diesel::update(
+        mr::table.filter(
+            mr::id.eq(request_id).and(mr::event_id.eq(event_id)).and(mr::from_user.eq(user_id)).and(mr::status.eq("pending")),
+        ),
+    )
+    .set((mr::status.eq("cancelled"), mr::responded_at.eq(Some(now()))))
+    .execute(c)?;
+    if n == 0 {
+        find_request(c, event_id, request_id)?.filter(|q| q.from_user == user_id).ok_or(AppError::NotFound)?;
+    }
+    Ok(n == 1)
+}
+
+fn expire_one(c: &mut DbConn, base_url: &str, event: &Event, rq: &MeetingRequest) -> Result<(), AppError> {
+    let n = diesel::update(mr::table.find(rq.id).filter(mr::status.eq("pending")))
+        .set((mr::status.eq("expired"), mr::responded_at.eq(Some(now()))))
+        .execute(c)?;
+    if n == 1 {
+        let (email, name) = contact(c, rq.from_user)?;
+        let other = name_of(c, rq.to_user)?;
+        crate::mail::enqueue(c, &email, &name, &super::emails::request_expired(base_url, event, &name, &other))?;
+    }
+    Ok(())
+}
+
+/// Expires unanswered requests whose time is up and tells their senders. Returns how many.
+pub fn expire_due(c: &mut DbConn, base_url: &str, at: NaiveDateTime) -> Result<usize, AppError> {
+    let due: Vec<MeetingRequest> = mr::table
+        .filter(mr::status.eq("pending").and(mr::expires_at.le(at)))
+        .order(mr::id)
+        .limit(500)
+        .select(MeetingRequest::as_select())
+        .load(c)?;
+    let mut n = 0;
+    for rq in due {
+        let Some(event) = crate::events::model::find(c, rq.event_id)? else { continue };
+        c.transaction(|c| expire_one(c, base_url, &event, &rq))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Sends each person one digest of the requests waiting for their answer that arrived before
+/// `older_than` and were in no digest yet. Returns how many e-mails.
+pub fn send_digests(c: &mut DbConn, base_url: &str, older_than: NaiveDateTime) -> Result<usize, AppError> {
+    let due: Vec<MeetingRequest> = mr::table
+        .filter(mr::status.eq("pending").and(mr::digest_sent_at.is_null()).and(mr::created_at.le(older_than)))
+        .order(mr::id)
+        .select(MeetingRequest::as_select())
+        .load(c)?;
+    let mut per: BTreeMap<(i64, i64), Vec<MeetingRequest>> = BTreeMap::new();
+    for rq in due {
+        per.entry((rq.to_user, rq.event_id)).or_default().push(rq);
+    }
+    let mut sent = 0;
+    for ((to, event_id), list) in per {
+        let Some(event) = crate::events::model::find(c, event_id)? else { continue };
+        c.transaction(|c| {
+            let mut claimed = Vec::new();
+            for rq in &list {
+                let n = diesel::update(mr::table.find(rq.id).filter(mr::digest_sent_at.is_null()))
+                    .set(mr::digest_sent_at.eq(Some(now())))
+                    .execute(c)?;
+                if n == 1 {
+                    claimed.push(name_of(c, rq.from_user)?);
+                }
+            }
+            if !claimed.is_empty() {
+                let (email, name) = contact(c, to)?;
+                crate::mail::enqueue(c, &email, &name, &super::emails::digest(base_url, &event, &name, &claimed))?;
+                sent += 1;
+            }
+            Ok::<_, AppError>(())
+        })?;
+    }
+    Ok(sent)
+}
+
+// ---------- meetings ----------
+
+pub fn meetings(c: &mut DbConn, event_id: i64) -> Result<Vec<Meeting>, AppError> {
+    Ok(m::table.filter(m::event_id.eq(event_id)).order((m::slot_id, m::table_no)).select(Meeting::as_select()).load(c)?)
+}
+
+pub fn meetings_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<(Meeting, Slot)>, AppError> {
+    Ok(m::table
+        .inner_join(sl::table)
+        .filter(m::event_id.eq(event_id).and(m::a_user.eq(user_id).or(m::b_user.eq(user_id))))
+        .order(sl::starts_at)
+        .select((Meeting::as_select(), Slot::as_select()))
+        .load(c)?)
+}
+
+/// The state of the meeting grid that placement needs: busy slots per person, meetings per
+/// person, used tables per slot, and unavailability.
+struct Occupancy {
+    busy: BTreeSet<(i64, i64)>,
+    count: HashMap<i64, i32>,
+    tables: HashMap<i64, BTreeSet<i32>>,
+    unavailable: BTreeSet<(i64, i64)>,
+    caps: HashMap<i64, Option<i32>>,
+}
+
+fn occupancy(c: &mut DbConn, event_id: i64) -> Result<Occupancy, AppError> {
+    let rows: Vec<(i64, i32, i64, i64)> =
+        m::table.filter(m::event_id.eq(event_id)).select((m::slot_id, m::table_no, m::a_user, m::b_user)).load(c)?;
+    let mut o = Occupancy {
+        busy: BTreeSet::new(),
+        count: HashMap::new(),
+        tables: HashMap::new(),
+        unavailable: BTreeSet::new(),
+        caps: HashMap::new(),
+    };
+    for (slot, table, a, b) in rows {
+        o.busy.insert((slot, a));
+        o.busy.insert((slot, b));
+        *o.count.entry(a).or_default() += 1;
+        *o.count.entry(b).or_default() += 1;
+        o.tables.entry(slot).or_default().insert(table);
+    }
+    let un_rows: Vec<(i64, i64)> =
+        un::table.inner_join(sl::table).filter(sl::event_id.eq(event_id)).select((un::slot_id, un::user_id)).load(c)?;
+    o.unavailable = un_rows.into_iter().collect();
+    let caps: Vec<(i64, Option<i32>)> =
+        mp::table.filter(mp::event_id.eq(event_id)).select((mp::user_id, mp::max_meetings)).load(c)?;
+    o.caps = caps.into_iter().collect();
+    Ok(o)
+}
+
+impl Occupancy {
+    fn cap(&self, s: &Settings, user: i64) -> i32 {
+        self.caps.get(&user).copied().flatten().map_or(s.max_meetings, |c| c.min(s.max_meetings))
+    }
+    fn free_table(&self, s: &Settings, slot: i64) -> Option<i32> {
+        let used = self.tables.get(&slot);
+        (1..=s.tables_count).find(|t| used.is_none_or(|u| !u.contains(t)))
+    }
+    fn free_tables(&self, s: &Settings, slot: i64) -> usize {
+        (s.tables_count as usize).saturating_sub(self.tables.get(&slot).map_or(0, BTreeSet::len))
+    }
+    fn free(&self, slot: i64, user: i64) -> bool {
+        !self.busy.contains(&(slot, user)) && !self.unavailable.contains(&(slot, user))
+    }
+}
+
+/// Places a meeting of `a` and `b` in the slot where both are free, neither is over their cap
+/// and most tables are free (keeping busy slots open for others), earliest on a tie. Call it
+/// under the schedule lock. None when there is no such slot.
+#[allow(clippy::too_many_arguments)]
+fn place(
+    c: &mut DbConn,
+    event_id: i64,
+    s: &Settings,
+    a: i64,
+    b: i64,
+    origin: &str,
+    request_id: Option<i64>,
+    score: f64,
+) -> Result<Option<Meeting>, AppError> {
+    let occ = occupancy(c, event_id)?;
+    if occ.count.get(&a).copied().unwrap_or(0) >= occ.cap(s, a) || occ.count.get(&b).copied().unwrap_or(0) >= occ.cap(s, b)
+    {
+        return Ok(None);
+    }
+    let best = slots(c, event_id)?
+        .into_iter()
+        .filter(|sl| occ.free(sl.id, a) && occ.free(sl.id, b) && occ.free_table(s, sl.id).is_some())
+        .max_by_key(|sl| (occ.free_tables(s, sl.id), std::cmp::Reverse(sl.starts_at)));
+    let Some(slot) = best else { return Ok(None) };
+    let table = occ.free_table(s, slot.id).unwrap_or(1);
+    Ok(Some(insert_meeting(c, event_id, slot.id, table, a, b, origin, request_id, score, false)?))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_meeting(
+    c: &mut DbConn,
+    event_id: i64,
+    slot_id: i64,
+    table: i32,
+    a: i64,
+    b: i64,
+    origin: &str,
+    request_id: Option<i64>,
+    score: f64,
+    locked: bool,
+) -> Result<Meeting, AppError> {
+    let (a, b) = ordered(a, b);
+    let t0 = now();
+    let id: i64 = diesel::insert_into(m::table)
+        .values((
+            m::event_id.eq(event_id),
+            m::slot_id.eq(slot_id),
+            m::table_no.eq(table),
+            m::a_user.eq(a),
+            m::b_user.eq(b),
+            m::request_id.eq(request_id),
+            m::origin.eq(origin),
+            m::locked.eq(locked),
+            m::score.eq(score),
+            m::created_at.eq(t0),
+            m::updated_at.eq(t0),
+        ))
+        .returning(m::id)
+        .get_result(c)?;
+    for u in [a, b] {
+        diesel::insert_into(seats::table)
+            .values((seats::slot_id.eq(slot_id), seats::user_id.eq(u), seats::meeting_id.eq(id)))
+            .execute(c)?;
+    }
+    Ok(m::table.find(id).select(Meeting::as_select()).first(c)?)
+}
+
+fn find_meeting(c: &mut DbConn, event_id: i64, id: i64) -> Result<Option<Meeting>, AppError> {
+    Ok(m::table.filter(m::id.eq(id).and(m::event_id.eq(event_id))).select(Meeting::as_select()).first(c).optional()?)
+}
+
+/// Deletes a meeting and tells both people (or, with `by`, the other one). Its request, if any,
+/// ends as cancelled. `announce` is false for suggested meetings nobody has seen yet.
+fn cancel_meeting_inner(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    id: i64,
+    by: Option<i64>,
+    published: bool,
+) -> Result<(), AppError> {
+    let Some(mt) = find_meeting(c, event.id, id)? else { return Err(AppError::NotFound) };
+    let slot = find_slot(c, event.id, mt.slot_id)?.ok_or(AppError::NotFound)?;
+    diesel::delete(seats::table.filter(seats::meeting_id.eq(mt.id))).execute(c)?;
+    diesel::delete(m::table.find(mt.id)).execute(c)?;
+    if let Some(rid) = mt.request_id {
+        diesel::update(mr::table.find(rid)).set(mr::status.eq("cancelled")).execute(c)?;
+    }
+    if !mt.visible(published) {
+        return Ok(());
+    }
+    let when = meeting_when(event, &slot, mt.table_no);
+    for (me, other) in [(mt.a_user, mt.b_user), (mt.b_user, mt.a_user)] {
+        if Some(me) == by {
+            continue;
+        }
+        let (email, name) = contact(c, me)?;
+        let partner = name_of(c, other)?;
+        let who = match by {
+            Some(u) if u == other => format!("{partner} cancelled"),
+            _ => "The organisers cancelled".to_string(),
+        };
+        crate::mail::enqueue(c, &email, &name, &super::emails::meeting_cancelled(base_url, event, &name, &partner, &when, &who))?;
+    }
+    Ok(())
+}
+
+/// Either participant cancels their meeting.
+pub fn cancel_own_meeting(c: &mut DbConn, base_url: &str, event: &Event, id: i64, user_id: i64) -> Result<(), AppError> {
+    c.transaction(|c| {
+        let s = lock_schedule(c, event.id)?;
+        let mt = find_meeting(c, event.id, id)?
+            .filter(|mt| (mt.a_user == user_id || mt.b_user == user_id) && mt.visible(s.published_at.is_some()))
+            .ok_or(AppError::NotFound)?;
+        cancel_meeting_inner(c, base_url, event, mt.id, Some(user_id), s.published_at.is_some())
+    })
+}
+
+pub fn cancel_meeting_by_organiser(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    actor: i64,
+    id: i64,
+) -> Result<(), AppError> {
+    c.transaction(|c| {
+        let s = lock_schedule(c, event.id)?;
+        cancel_meeting_inner(c, base_url, event, id, None, s.published_at.is_some())?;
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.meeting_cancelled", &format!("meeting {id}"))?;
+        Ok(())
+    })
+}
+
+pub fn set_locked(c: &mut DbConn, event_id: i64, actor: i64, id: i64, locked: bool) -> Result<(), AppError> {
+    c.transaction(|c| {
+        lock_schedule(c, event_id)?;
+        let n = diesel::update(m::table.filter(m::id.eq(id).and(m::event_id.eq(event_id))))
+            .set((m::locked.eq(locked), m::updated_at.eq(now())))
+            .execute(c)?;
+        if n == 0 {
+            return Err(AppError::NotFound);
+        }
+        let action = if locked { "matchmaking.meeting_locked" } else { "matchmaking.meeting_unlocked" };
+        crate::audit::record_event(c, Some(actor), event_id, action, &format!("meeting {id}"))?;
+        Ok(())
+    })
+}
+
+/// Moves a meeting to another slot and table; refusals come back as a message. A moved meeting
+/// is locked, so the scheduler keeps the organiser's choice.
+pub fn move_meeting(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    actor: i64,
+    id: i64,
+    slot_id: i64,
+    table: i32,
+) -> Result<Result<(), String>, AppError> {
+    c.transaction(|c| {
+        let s = lock_schedule(c, event.id)?;
+        let mt = find_meeting(c, event.id, id)?.ok_or(AppError::NotFound)?;
+        let Some(slot) = find_slot(c, event.id, slot_id)? else { return Ok(Err("Choose one of the event's slots.".into())) };
+        if table < 1 || table > s.tables_count {
+            return Ok(Err(format!("Tables are numbered 1 to {}.", s.tables_count)));
+        }
+        let mut occ = occupancy(c, event.id)?;
+        for u in [mt.a_user, mt.b_user] {
+            occ.busy.remove(&(mt.slot_id, u));
+        }
+        if let Some(tb) = occ.tables.get_mut(&mt.slot_id) {
+            tb.remove(&mt.table_no);
+        }
+        for u in [mt.a_user, mt.b_user] {
+            if occ.busy.contains(&(slot.id, u)) {
+                return Ok(Err(format!("{} already has a meeting at that time.", name_of(c, u)?)));
+            }
+            if occ.unavailable.contains(&(slot.id, u)) {
+                return Ok(Err(format!("{} is not available at that time.", name_of(c, u)?)));
+            }
+        }
+        if occ.tables.get(&slot.id).is_some_and(|t| t.contains(&table)) {
+            return Ok(Err(format!("Table {table} is taken at that time.")));
+        }
+        diesel::delete(seats::table.filter(seats::meeting_id.eq(mt.id))).execute(c)?;
+        diesel::update(m::table.find(mt.id))
+            .set((m::slot_id.eq(slot.id), m::table_no.eq(table), m::locked.eq(true), m::updated_at.eq(now())))
+            .execute(c)?;
+        for u in [mt.a_user, mt.b_user] {
+            diesel::insert_into(seats::table)
+                .values((seats::slot_id.eq(slot.id), seats::user_id.eq(u), seats::meeting_id.eq(mt.id)))
+                .execute(c)?;
+        }
+        if mt.visible(s.published_at.is_some()) {
+            let when = meeting_when(event, &slot, table);
+            for (me, other) in [(mt.a_user, mt.b_user), (mt.b_user, mt.a_user)] {
+                let (email, name) = contact(c, me)?;
+                let partner = name_of(c, other)?;
+                crate::mail::enqueue(c, &email, &name, &super::emails::meeting_moved(base_url, event, &name, &partner, &when))?;
+            }
+        }
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.meeting_moved", &format!("meeting {id}"))?;
+        Ok(Ok(()))
+    })
+}
+
+/// What "schedule all" did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    pub kept: usize,
+    pub requested_placed: usize,
+    pub requested_total: usize,
+    pub suggested: usize,
+    pub quality: f64,
+    pub without_meeting: usize,
+}
+
+impl RunSummary {
+    pub fn sentence(&self) -> String {
+        format!(
+            "Kept {} meetings; placed {} of {} accepted requests waiting for a slot; added {} suggested meetings. \
+             The schedule is at least {:.1} % of the best possible. {} participants with a possible partner have no meeting.",
+            self.kept,
+            self.requested_placed,
+            self.requested_total,
+            self.suggested,
+            (self.quality * 1000.0).floor() / 10.0,
+            self.without_meeting
+        )
+    }
+}
+
+/// Runs the scheduler: keeps locked meetings and the meetings of accepted requests (people
+/// already know their times), places every accepted request still waiting for a slot, and,
+/// when the organisers allow it, fills free time with the best suggestions. Earlier suggested
+/// meetings that are not locked are replaced.
+pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<RunSummary, String>, AppError> {
+    c.transaction(|c| {
+        let s = lock_schedule(c, event.id)?;
+        let slot_list = slots(c, event.id)?;
+        if slot_list.is_empty() {
+            return Ok(Err("Add meeting slots first: the scheduler has no time to fill.".into()));
+        }
+        let stale: Vec<i64> = m::table
+            .filter(m::event_id.eq(event.id).and(m::origin.eq("suggested")).and(m::locked.eq(false)))
+            .select(m::id)
+            .load(c)?;
+        for chunk in stale.chunks(500) {
+            diesel::delete(seats::table.filter(seats::meeting_id.eq_any(chunk.to_vec()))).execute(c)?;
+            diesel::delete(m::table.filter(m::id.eq_any(chunk.to_vec()))).execute(c)?;
+        }
+        let kept = meetings(c, event.id)?;
+        let pool = pool(c, event.id, &s)?;
+        let occ = occupancy(c, event.id)?;
+        let slot_index: HashMap<i64, u32> = slot_list.iter().enumerate().map(|(i, sl)| (sl.id, i as u32)).collect();
+        let key = |u: i64| u.to_string();
+        let in_pool: BTreeSet<i64> = pool.people.iter().map(|p| p.user_id).collect();
+        let mut ids: BTreeSet<i64> = in_pool.clone();
+        for mt in &kept {
+            ids.insert(mt.a_user);
+            ids.insert(mt.b_user);
+        }
+        let participants: Vec<engine::Participant> = ids
+            .iter()
+            .map(|&u| engine::Participant {
+                id: key(u),
+                max_meetings: occ.cap(&s, u).max(0) as u32,
+                available_slots: slot_list
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, sl)| !occ.unavailable.contains(&(sl.id, u)))
+                    .map(|(i, _)| i as u32)
+                    .collect(),
+            })
+            .collect();
+        let met: BTreeSet<(i64, i64)> = kept.iter().map(|mt| (mt.a_user, mt.b_user)).collect();
+        let waiting: Vec<MeetingRequest> = mr::table
+            .filter(mr::event_id.eq(event.id).and(mr::status.eq("accepted")))
+            .select(MeetingRequest::as_select())
+            .load(c)?
+            .into_iter()
+            .filter(|q| !met.contains(&ordered(q.from_user, q.to_user)))
+            .filter(|q| ids.contains(&q.from_user) && ids.contains(&q.to_user))
+            .collect();
+        let mut pairs: BTreeMap<(i64, i64), (f64, bool)> = BTreeMap::new();
+        if s.allow_suggested {
+            for sp in engine::scored_pairs(&pool.profiles, &pool.params, PAIRS_PER_PERSON) {
+                let k = ordered(sp.a, sp.b);
+                if !met.contains(&k) {
+                    pairs.insert(k, (sp.score, false));
+                }
+            }
+        }
+        let mut request_of: HashMap<(i64, i64), i64> = HashMap::new();
+        for q in &waiting {
+            let k = ordered(q.from_user, q.to_user);
+            let w = pairs.get(&k).map_or(0.0, |p| p.0);
+            pairs.insert(k, (w, true));
+            request_of.insert(k, q.id);
+        }
+        let typical = {
+            let mut w: Vec<f64> = pairs.values().map(|p| p.0).filter(|w| *w > 0.0).collect();
+            w.sort_by(f64::total_cmp);
+            w.get(w.len() / 2).copied().unwrap_or(1.0)
+        };
+        let inst = engine::Instance {
+            slots: slot_list.len() as u32,
+            tables_per_slot: s.tables_count as u32,
+            fairness_bonus: typical,
+            participants,
+            pairs: pairs
+                .iter()
+                .map(|((a, b), (w, req))| engine::PairIn { a: key(*a), b: key(*b), weight: *w, requested: *req })
+                .collect(),
+            locked: kept
+                .iter()
+                .filter_map(|mt| {
+                    Some(engine::LockedMeeting {
+                        a: key(mt.a_user),
+                        b: key(mt.b_user),
+                        slot: *slot_index.get(&mt.slot_id)?,
+                        table: mt.table_no as u32,
+                    })
+                })
+                .collect(),
+        };
+        let tt = engine::schedule(&inst).map_err(|e| AppError::internal(format!("scheduler: {e}")))?;
+        let kept_pairs: BTreeSet<(String, String)> = inst.locked.iter().map(|l| (l.a.clone(), l.b.clone())).collect();
+        let mut suggested = 0;
+        let mut requested_placed = 0;
+        for mtg in &tt.meetings {
+            if kept_pairs.contains(&(mtg.a.clone(), mtg.b.clone())) || kept_pairs.contains(&(mtg.b.clone(), mtg.a.clone())) {
+                continue;
+            }
+            let (Ok(a), Ok(b)) = (mtg.a.parse::<i64>(), mtg.b.parse::<i64>()) else { continue };
+            let slot = &slot_list[mtg.slot as usize];
+            let k = ordered(a, b);
+            let (origin, rid) = match request_of.get(&k) {
+                Some(rid) => {
+                    requested_placed += 1;
+                    ("request", Some(*rid))
+                }
+                None => {
+                    suggested += 1;
+                    ("suggested", None)
+                }
+            };
+            insert_meeting(c, event.id, slot.id, mtg.table as i32, a, b, origin, rid, mtg.weight, false)?;
+        }
+        let summary = RunSummary {
+            kept: kept.len(),
+            requested_placed,
+            requested_total: waiting.len(),
+            suggested,
+            quality: tt.quality,
+            without_meeting: tt.participants_without_meeting,
+        };
+        diesel::update(ms::table.find(event.id))
+            .set((ms::last_run_at.eq(Some(now())), ms::last_run_summary.eq(summary.sentence())))
+            .execute(c)?;
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.scheduled", &summary.sentence())?;
+        Ok(Ok(summary))
+    })
+}
+
+/// Publishes the schedule: everyone with a meeting gets their personal schedule by e-mail
+/// with an `.ics` holding one entry per meeting. Returns how many people were mailed.
+pub fn publish(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Result<usize, AppError> {
+    c.transaction(|c| {
+        lock_schedule(c, event.id)?;
+        diesel::update(ms::table.find(event.id)).set(ms::published_at.eq(Some(now()))).execute(c)?;
+        let all = meetings(c, event.id)?;
+        let mut people: BTreeSet<i64> = BTreeSet::new();
+        for mt in &all {
+            people.insert(mt.a_user);
+            people.insert(mt.b_user);
+        }
+        for &u in &people {
+            let entries = schedule_entries(c, event, u, true)?;
+            let (email, name) = contact(c, u)?;
+            let lines: Vec<String> = entries.iter().map(|e| e.line()).collect();
+            let ics = super::emails::schedule_calendar(base_url, event, &entries);
+            crate::mail::enqueue_with(c, &email, &name, &super::emails::schedule_published(base_url, event, &name, &lines), Some(ics))?;
+        }
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.published", &format!("{} people", people.len()))?;
+        Ok(people.len())
+    })
+}
+
+/// One meeting in a person's schedule.
+#[derive(Debug, Clone)]
+pub struct ScheduleEntry {
+    pub meeting: Meeting,
+    pub slot: Slot,
+    pub partner: Person,
+    pub when: String,
+}
+
+impl ScheduleEntry {
+    pub fn line(&self) -> String {
+        let org = if self.partner.organisation.is_empty() { String::new() } else { format!(", {}", self.partner.organisation) };
+        format!("{}: {}{}", self.when, self.partner.name, org)
+    }
+}
+
+/// The meetings a person sees now (suggested ones once the schedule is published).
+pub fn visible_entries(c: &mut DbConn, event: &Event, user_id: i64) -> Result<Vec<ScheduleEntry>, AppError> {
+    let published = settings(c, event.id)?.published_at.is_some();
+    schedule_entries(c, event, user_id, published)
+}
+
+/// A person's visible meetings in time order.
+pub fn schedule_entries(c: &mut DbConn, event: &Event, user_id: i64, published: bool) -> Result<Vec<ScheduleEntry>, AppError> {
+    let mut out = Vec::new();
+    for (mt, slot) in meetings_of(c, event.id, user_id)? {
+        if !mt.visible(published) {
+            continue;
+        }
+        let other = mt.partner_of(user_id);
+        let partner = match find_person(c, event.id, other)? {
+            Some(p) => p,
+            None => {
+                let (name, organisation): (String, String) =
+                    users::table.find(other).select((users::name, users::organisation)).first(c)?;
+                Person {
+                    user_id: other,
+                    name,
+                    organisation,
+                    sector: String::new(),
+                    country: String::new(),
+                    job_title: String::new(),
+                    bio: String::new(),
+                    directory: false,
+                    matchmaking: false,
+                }
+            }
+        };
+        let when = meeting_when(event, &slot, mt.table_no);
+        out.push(ScheduleEntry { meeting: mt, slot, partner, when });
+    }
+    Ok(out)
+}
+
+/// Mails every matchmaking participant their top five matches. Returns how many e-mails.
+pub fn send_top_matches(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Result<usize, AppError> {
+    let s = settings(c, event.id)?;
+    let pool = pool(c, event.id, &s)?;
+    c.transaction(|c| {
+        let mut sent = 0;
+        for (uid, list) in engine::suggest_all(&pool.profiles, &pool.params, 5) {
+            let Some(me) = pool.person(uid) else { continue };
+            if list.is_empty() {
+                continue;
+            }
+            let lines: Vec<String> = list
+                .iter()
+                .filter_map(|sg| {
+                    let other = pool.person(sg.other)?;
+                    let why = reason_words(&pool, me, other, &sg.reasons).into_iter().next().unwrap_or_default();
+                    let org = if other.organisation.is_empty() { String::new() } else { format!(" ({})", other.organisation) };
+                    Some(format!("{}{org}: {why}", other.name))
+                })
+                .collect();
+            let (email, name) = contact(c, uid)?;
+            crate::mail::enqueue(c, &email, &name, &super::emails::top_matches(base_url, event, &name, &lines))?;
+            sent += 1;
+        }
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.top_matches_sent", &format!("{sent} people"))?;
+        Ok(sent)
+    })
+}
+
+/// Figures for the organisers' dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub participants: usize,
+    pub requests: Vec<(&'static str, i64)>,
+    pub meetings_total: usize,
+    pub meetings_by_origin: Vec<(&'static str, usize)>,
+    pub sector_pairs: Vec<(String, usize)>,
+    pub without_meetings: Vec<Person>,
+}
+
+pub fn dashboard(c: &mut DbConn, event_id: i64) -> Result<Dashboard, AppError> {
+    let people: Vec<Person> = people(c, event_id)?.into_iter().filter(|p| p.matchmaking).collect();
+    let counts: Vec<(String, i64)> = mr::table
+        .filter(mr::event_id.eq(event_id))
+        .group_by(mr::status)
+        .select((mr::status, diesel::dsl::count_star()))
+        .load(c)?;
+    let count_of = |s: &str| counts.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    let requests = vec![
+        ("Sent", counts.iter().map(|(_, n)| n).sum()),
+        ("Waiting for an answer", count_of("pending")),
+        ("Accepted", count_of("accepted")),
+        ("Declined", count_of("declined")),
+        ("Expired", count_of("expired")),
+        ("Cancelled", count_of("cancelled")),
+    ];
+    let all = meetings(c, event_id)?;
+    let sector: HashMap<i64, &str> = people.iter().map(|p| (p.user_id, p.sector_label())).collect();
+    let mut pairs: BTreeMap<String, usize> = BTreeMap::new();
+    let mut with: BTreeSet<i64> = BTreeSet::new();
+    for mt in &all {
+        with.insert(mt.a_user);
+        with.insert(mt.b_user);
+        let mut two = [
+            nonempty(sector.get(&mt.a_user).copied().unwrap_or(""), "Unknown"),
+            nonempty(sector.get(&mt.b_user).copied().unwrap_or(""), "Unknown"),
+        ];
+        two.sort_unstable();
+        *pairs.entry(format!("{} ↔ {}", two[0], two[1])).or_default() += 1;
+    }
+    let mut sector_pairs: Vec<(String, usize)> = pairs.into_iter().collect();
+    sector_pairs.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+    let by = |o: &str| all.iter().filter(|mt| mt.origin == o).count();
+    Ok(Dashboard {
+        participants: people.len(),
+        requests,
+        meetings_total: all.len(),
+        meetings_by_origin: vec![("From requests", by("request")), ("Suggested", by("suggested")), ("Set by organisers", by("organiser"))],
+        sector_pairs,
+        without_meetings: people.into_iter().filter(|p| !with.contains(&p.user_id)).collect(),
+    })
+}
+
+/// A person's matchmaking data for the data export.
+pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value, AppError> {
+    use serde_json::json;
+    let event_ids: Vec<i64> = mp::table.filter(mp::user_id.eq(user_id)).select(mp::event_id).load(c)?;
+    let mut events: BTreeSet<i64> = event_ids.into_iter().collect();
+    let more: Vec<i64> = mr::table.filter(mr::from_user.eq(user_id).or(mr::to_user.eq(user_id))).select(mr::event_id).load(c)?;
+    events.extend(more);
+    let mut out = Vec::new();
+    for event_id in events {
+        let Some(event) = crate::events::model::find(c, event_id)? else { continue };
+        let p = profile(c, event_id, user_id)?;
+        let names: HashMap<i64, String> = topics(c, event_id)?.into_iter().map(|t| (t.id, t.name)).collect();
+        let topic_names = |ids: &[i64]| ids.iter().filter_map(|i| names.get(i).cloned()).collect::<Vec<_>>();
+        let requests: Vec<serde_json::Value> = requests_of(c, event_id, user_id)?
+            .into_iter()
+            .map(|q| {
+                json!({ "direction": if q.from_user == user_id { "sent" } else { "received" }, "message": q.message,
+                        "status": q.status, "created_at": q.created_at, "responded_at": q.responded_at })
+            })
+            .collect();
+        let meetings: Vec<serde_json::Value> = schedule_entries(c, &event, user_id, true)?
+            .into_iter()
+            .map(|e| json!({ "when": e.when, "partner": e.partner.name, "origin": e.meeting.origin }))
+            .collect();
+        out.push(json!({
+            "event": event.title,
+            "about": p.about,
+            "max_meetings": p.max_meetings,
+            "interests": topic_names(&p.interests),
+            "opportunities": p.opportunities.iter().map(|(o, ts)| json!({ "kind": o.kind, "title": o.title, "description": o.description, "topics": topic_names(ts) })).collect::<Vec<_>>(),
+            "unavailable_slots": p.unavailable.len(),
+            "requests": requests,
+            "meetings": meetings,
+        }));
+    }
+    Ok(serde_json::Value::Array(out))
+}
