@@ -5,7 +5,7 @@
 //! newcomer can always log in.
 
 mod content;
-mod people;
+pub(crate) mod people;
 
 use std::time::Instant;
 
@@ -124,6 +124,16 @@ pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
             "\nDemo content: \"{}\" ({} confirmed, {} on the waitlist, {} cancelled), \"{}\" (past, {} registrations) \
              and the draft \"{}\".",
             s.main_title, s.confirmed, s.waitlisted, s.cancelled, s.past_title, s.past_registrations, s.draft_title
+        );
+        let m = &s.matchmaking;
+        println!(
+            "Its programme has {} sessions; {} participants have matchmaking profiles, sent {} meeting requests, and the \
+             published schedule holds {} one-to-one meetings (at least {:.1} % of the best possible).",
+            s.sessions,
+            m.profiles,
+            m.requests,
+            m.meetings,
+            (m.quality * 1000.0).floor() / 10.0
         );
         s.participants
     } else {

@@ -38,6 +38,16 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// Run the meeting scheduler alone on an instance file (the interchange format of
+    /// DESIGN.md) and write the timetable.
+    Schedule {
+        /// Instance JSON file ("-" reads standard input).
+        #[arg(long)]
+        input: String,
+        /// Timetable JSON file ("-" writes to standard output).
+        #[arg(long, default_value = "-")]
+        output: String,
+    },
 }
 
 fn main() {
@@ -65,6 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { db, email, name } => create_admin(&db, &email, &name),
+        Command::Schedule { input, output } => schedule(&input, &output),
     }
 }
 
@@ -122,5 +133,37 @@ fn create_admin(args: &DbArgs, email: &str, name: &str) -> anyhow::Result<()> {
     let mut conn = db.get()?;
     let created = liaison::accounts::service::upsert_admin(&mut conn, &email, name.trim(), &hash)?;
     println!("{} {email}", if created { "created administrator" } else { "made administrator:" });
+    Ok(())
+}
+
+fn schedule(input: &str, output: &str) -> anyhow::Result<()> {
+    use liaison::matchmaking::engine;
+    use std::io::Read;
+    let mut text = String::new();
+    if input == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(input).map_err(|e| anyhow::anyhow!("cannot read {input}: {e}"))?;
+    }
+    let instance: engine::Instance =
+        serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{input} is not a valid instance: {e}"))?;
+    let timetable = engine::schedule(&instance).map_err(|e| anyhow::anyhow!("{input}: {e}"))?;
+    let json = serde_json::to_string_pretty(&timetable)?;
+    if output == "-" {
+        println!("{json}");
+    } else {
+        std::fs::write(output, json + "\n").map_err(|e| anyhow::anyhow!("cannot write {output}: {e}"))?;
+    }
+    eprintln!(
+        "{} meetings; {} of {} requested pairs; objective {:.2}, at least {:.1} % of the best possible; \
+         {} people with a possible partner have none; {} ms",
+        timetable.meetings.len(),
+        timetable.requested_scheduled,
+        timetable.requested_total,
+        timetable.objective,
+        timetable.quality * 100.0,
+        timetable.participants_without_meeting,
+        timetable.elapsed_ms
+    );
     Ok(())
 }

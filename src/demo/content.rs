@@ -43,6 +43,8 @@ pub struct Summary {
     pub past_registrations: usize,
     pub draft_title: String,
     pub participants: usize,
+    pub sessions: usize,
+    pub matchmaking: crate::matchmaking::demo::Summary,
 }
 
 /// One registration or cancellation at a simulated moment.
@@ -264,6 +266,27 @@ pub fn seed(c: &mut DbConn, organiser_id: i64, password_hash: &str) -> anyhow::R
     })?;
     backdate_event(c, main.id, main_opens - TimeDelta::days(2), main_opens - TimeDelta::days(1))?;
 
+    // ---- the programme and the matchmaking of the upcoming event ----
+    let confirmed: Vec<(i64, bool)> = registrations::table
+        .filter(registrations::event_id.eq(main.id).and(registrations::status.eq(RegStatus::Confirmed.as_str())))
+        .order(registrations::id)
+        .select((registrations::user_id, registrations::matchmaking_consent))
+        .load(c)?;
+    let attendee_ids: Vec<i64> = confirmed.iter().map(|(u, _)| *u).collect();
+    let sessions = crate::agenda::demo::seed(c, &main, &attendee_ids)?;
+    let index_of: std::collections::HashMap<i64, usize> = user_ids.iter().enumerate().map(|(i, u)| (*u, i)).collect();
+    let mut matchmakers: Vec<(i64, String, Vec<&str>)> = confirmed
+        .iter()
+        .filter(|(_, consent)| *consent)
+        .filter_map(|(u, _)| {
+            let p = &people[*index_of.get(u)?];
+            Some((*u, p.sector.to_string(), p.areas.iter().map(|a| AREAS[*a]).collect()))
+        })
+        .collect();
+    // The featured participant first: the demo gives their login requests to answer.
+    matchmakers.sort_by_key(|(u, _, _)| *u != user_ids[0]);
+    let matchmaking = crate::matchmaking::demo::seed(c, MAIL_BASE, &main, organiser_id, &matchmakers)?;
+
     // ---- a draft the organiser is still preparing ----
     let amsterdam = chrono_tz::Europe::Amsterdam;
     let draft_day = next_weekday(amsterdam.from_utc_datetime(&t0).date_naive() + TimeDelta::days(230), Weekday::Thu);
@@ -305,6 +328,8 @@ pub fn seed(c: &mut DbConn, organiser_id: i64, password_hash: &str) -> anyhow::R
         past_registrations: past_people.len(),
         draft_title,
         participants: people.len(),
+        sessions,
+        matchmaking,
     })
 }
 

@@ -52,7 +52,13 @@ pub fn request_received(
         "Please answer by {}; after that the request expires. Once you accept, the meeting gets a time and a table at once.",
         event.local_datetime_label(expires_at)
     ));
-    let mut m = mail(event, format!("Meeting request from {}: {}", from.name, event.title), name, paragraphs, ("Answer the request".into(), link));
+    let mut m = mail(
+        event,
+        format!("Meeting request from {}: {}", from.name, event.title),
+        name,
+        paragraphs,
+        ("Answer the request".into(), link),
+    );
     m.details = vec![("Event".into(), event.title.clone()), ("From".into(), format!("{}{}", from.name, org(from)))];
     m
 }
@@ -89,7 +95,10 @@ pub fn request_expired(base_url: &str, event: &Event, name: &str, other: &str) -
         event,
         format!("Meeting request expired: {}", event.title),
         name,
-        vec![format!("{other} did not answer your meeting request for {} in time, so it has expired. You may send a new one.", event.title)],
+        vec![format!(
+            "{other} did not answer your meeting request for {} in time, so it has expired. You may send a new one.",
+            event.title
+        )],
         ("See my matches".into(), format!("{base_url}/events/{}/matches", event.slug)),
     )
 }
@@ -103,7 +112,13 @@ pub fn digest(base_url: &str, event: &Event, name: &str, senders: &[String]) -> 
         if senders.len() == 1 { "s" } else { "" }
     )];
     paragraphs.extend(senders.iter().map(|s| format!("• {s}")));
-    mail(event, format!("Meeting requests waiting for you: {}", event.title), name, paragraphs, ("Answer them".into(), meetings_link(base_url, event)))
+    mail(
+        event,
+        format!("Meeting requests waiting for you: {}", event.title),
+        name,
+        paragraphs,
+        ("Answer them".into(), meetings_link(base_url, event)),
+    )
 }
 
 pub fn meeting_cancelled(base_url: &str, event: &Event, name: &str, partner: &str, when: &str, who: &str) -> EventMail {
@@ -111,7 +126,10 @@ pub fn meeting_cancelled(base_url: &str, event: &Event, name: &str, partner: &st
         event,
         format!("Meeting cancelled: {partner}, {}", event.title),
         name,
-        vec![format!("{who} your meeting with {partner} on {when}."), "The time is free again in your schedule.".into()],
+        vec![
+            format!("{who} your meeting with {partner} on {when}."),
+            "The time is free again in your schedule.".into(),
+        ],
         ("See my meetings".into(), meetings_link(base_url, event)),
     )
 }
@@ -129,15 +147,30 @@ pub fn meeting_moved(base_url: &str, event: &Event, name: &str, partner: &str, w
 pub fn schedule_published(base_url: &str, event: &Event, name: &str, lines: &[String]) -> EventMail {
     let mut paragraphs = vec![format!("here is your personal meeting schedule for {}:", event.title)];
     paragraphs.extend(lines.iter().map(|l| format!("• {l}")));
-    paragraphs.push("The attached calendar file holds one entry per meeting; your personal calendar feed shows them too.".into());
-    mail(event, format!("Your meeting schedule: {}", event.title), name, paragraphs, ("See my meetings".into(), meetings_link(base_url, event)))
+    paragraphs.push(
+        "The attached calendar file holds one entry per meeting; your personal calendar feed shows them too.".into(),
+    );
+    mail(
+        event,
+        format!("Your meeting schedule: {}", event.title),
+        name,
+        paragraphs,
+        ("See my meetings".into(), meetings_link(base_url, event)),
+    )
 }
 
 pub fn top_matches(base_url: &str, event: &Event, name: &str, lines: &[String]) -> EventMail {
     let mut paragraphs = vec![format!("these participants of {} match what you offer and seek best:", event.title)];
     paragraphs.extend(lines.iter().map(|l| format!("• {l}")));
-    paragraphs.push("Request a meeting from your matches page; accepted requests get a time and a table at once.".into());
-    mail(event, format!("Your top matches: {}", event.title), name, paragraphs, ("See my matches".into(), format!("{base_url}/events/{}/matches", event.slug)))
+    paragraphs
+        .push("Request a meeting from your matches page; accepted requests get a time and a table at once.".into());
+    mail(
+        event,
+        format!("Your top matches: {}", event.title),
+        name,
+        paragraphs,
+        ("See my matches".into(), format!("{base_url}/events/{}/matches", event.slug)),
+    )
 }
 
 fn utc(t: NaiveDateTime) -> DateTime<Utc> {
@@ -154,8 +187,16 @@ pub fn meeting_entry(base_url: &str, event: &Event, e: &ScheduleEntry) -> icalen
         .summary(&format!("Meeting: {partner}"))
         .starts(utc(e.slot.starts_at))
         .ends(utc(e.slot.ends_at))
-        .location(&format!("Table {}{}", e.meeting.table_no, if event.venue.is_empty() { String::new() } else { format!(", {}", event.venue) }))
-        .description(&format!("One-to-one meeting with {partner} at {}.\n{}", event.title, meetings_link(base_url, event)))
+        .location(&format!(
+            "Table {}{}",
+            e.meeting.table_no,
+            if event.venue.is_empty() { String::new() } else { format!(", {}", event.venue) }
+        ))
+        .description(&format!(
+            "One-to-one meeting with {partner} at {}.\n{}",
+            event.title,
+            meetings_link(base_url, event)
+        ))
         .status(EventStatus::Confirmed)
         .done()
 }

@@ -2,6 +2,7 @@
 //! participant directory, meeting requests, and the meeting scheduler. `engine` is pure (no
 //! web, no database); the rest stores, checks and shows.
 
+pub mod demo;
 pub mod emails;
 pub mod engine;
 pub mod model;

@@ -579,15 +579,22 @@ mod tests {
 
     #[test]
     fn opportunities_need_a_kind_a_title_and_known_topics() {
-        let f = OpportunityForm { kind: "offer".into(), title: " Cohort ".into(), description: "".into(), topics: vec![1, 2, 2] };
+        let f = OpportunityForm {
+            kind: "offer".into(),
+            title: " Cohort ".into(),
+            description: "".into(),
+            topics: vec![1, 2, 2],
+        };
         let ok = f.validate(&[1, 2, 3]).expect("valid");
         assert_eq!((ok.kind, ok.title.as_str(), ok.topics), ("offer", "Cohort", vec![1, 2]));
-        let bad = OpportunityForm { kind: "sell".into(), title: "".into(), description: "x".repeat(3000), topics: vec![9] };
+        let bad =
+            OpportunityForm { kind: "sell".into(), title: "".into(), description: "x".repeat(3000), topics: vec![9] };
         let e = bad.validate(&[1, 2, 3]).unwrap_err();
         for f in ["kind", "title", "description", "topics"] {
             assert!(e.has(f), "{f}");
         }
-        let none = OpportunityForm { kind: "request".into(), title: "Data".into(), description: "".into(), topics: vec![] };
+        let none =
+            OpportunityForm { kind: "request".into(), title: "Data".into(), description: "".into(), topics: vec![] };
         assert!(none.validate(&[1]).unwrap_err().has("topics"));
     }
 }

@@ -46,7 +46,11 @@ struct SettingsPage {
 
 impl SettingsPage {
     fn slot_label(&self, s: &Slot) -> String {
-        format!("{}–{}", self.event.local(s.starts_at).format("%a %-d %b, %H:%M"), self.event.local(s.ends_at).format("%H:%M"))
+        format!(
+            "{}–{}",
+            self.event.local(s.starts_at).format("%a %-d %b, %H:%M"),
+            self.event.local(s.ends_at).format("%H:%M")
+        )
     }
 }
 
@@ -161,7 +165,12 @@ pub async fn add_topic(o: OrganiserCtx, state: State, form: FormData) -> AppResu
     }
 }
 
-pub async fn rename_topic(o: OrganiserCtx, state: State, path: web::Path<(i64, i64)>, form: FormData) -> AppResult<HttpResponse> {
+pub async fn rename_topic(
+    o: OrganiserCtx,
+    state: State,
+    path: web::Path<(i64, i64)>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let (id, tid) = path.into_inner();
     let name = form.get("name").trim().to_string();
     let (uid, n) = (o.user.id, name.clone());
@@ -206,7 +215,11 @@ struct MeetingsPage {
 
 impl MeetingsPage {
     fn slot_label(&self, s: &Slot) -> String {
-        format!("{}–{}", self.event.local(s.starts_at).format("%a %-d %b, %H:%M"), self.event.local(s.ends_at).format("%H:%M"))
+        format!(
+            "{}–{}",
+            self.event.local(s.starts_at).format("%a %-d %b, %H:%M"),
+            self.event.local(s.ends_at).format("%H:%M")
+        )
     }
     fn cell(&self, slot: &i64, table: &i32) -> Option<&Cell> {
         self.cells.get(&(*slot, *table))
@@ -228,11 +241,18 @@ async fn meetings_page(o: OrganiserCtx, state: &State, move_error: Option<(i64, 
             let names: HashMap<i64, String> = people
                 .into_iter()
                 .map(|p| {
-                    let label = if p.organisation.is_empty() { p.name } else { format!("{} ({})", p.name, p.organisation) };
+                    let label =
+                        if p.organisation.is_empty() { p.name } else { format!("{} ({})", p.name, p.organisation) };
                     (p.user_id, label)
                 })
                 .collect();
-            Ok((service::settings(c, id)?, service::slots(c, id)?, service::meetings(c, id)?, service::dashboard(c, id)?, names))
+            Ok((
+                service::settings(c, id)?,
+                service::slots(c, id)?,
+                service::meetings(c, id)?,
+                service::dashboard(c, id)?,
+                names,
+            ))
         })
         .await?;
     let name = |u: i64| names.get(&u).cloned().unwrap_or_else(|| "A former participant".into());
@@ -286,16 +306,29 @@ pub async fn top_matches(o: OrganiserCtx, state: State) -> AppResult<HttpRespons
     Ok(redirect(&meetings_url(o.event.id)))
 }
 
-pub async fn lock(o: OrganiserCtx, state: State, path: web::Path<(i64, i64)>, form: FormData) -> AppResult<HttpResponse> {
+pub async fn lock(
+    o: OrganiserCtx,
+    state: State,
+    path: web::Path<(i64, i64)>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let (id, mid) = path.into_inner();
     let locked = form.get("locked") == "yes";
     let uid = o.user.id;
     state.db.run(move |c| service::set_locked(c, id, uid, mid, locked)).await?;
-    o.ctx.flash("success", if locked { "The meeting is locked: the scheduler keeps it." } else { "The meeting is unlocked." });
+    o.ctx.flash(
+        "success",
+        if locked { "The meeting is locked: the scheduler keeps it." } else { "The meeting is unlocked." },
+    );
     Ok(redirect(&format!("{}#meeting-{mid}", meetings_url(id))))
 }
 
-pub async fn move_meeting(o: OrganiserCtx, state: State, path: web::Path<(i64, i64)>, form: FormData) -> AppResult<HttpResponse> {
+pub async fn move_meeting(
+    o: OrganiserCtx,
+    state: State,
+    path: web::Path<(i64, i64)>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let (id, mid) = path.into_inner();
     let slot: Option<i64> = form.get("slot").trim().parse().ok();
     let table: Option<i32> = form.get("table").trim().parse().ok();

@@ -6,7 +6,9 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::model::{check_message, Meeting, MeetingRequest, OpportunityForm, Settings, Slot, Topic, ABOUT_MAX};
-use super::service::{self, Answer, DirectoryEntry, DirectoryQuery, Person, ProfileData, ScheduleEntry, SuggestionView};
+use super::service::{
+    self, Answer, DirectoryEntry, DirectoryQuery, Person, ProfileData, ScheduleEntry, SuggestionView,
+};
 use crate::accounts::model::{countries, SECTORS};
 use crate::app::AppState;
 use crate::db::schema::registrations as r;
@@ -96,7 +98,11 @@ impl ProfilePage {
         self.opportunity.topics.contains(id)
     }
     fn slot_label(&self, s: &Slot) -> String {
-        format!("{}–{}", self.event.local(s.starts_at).format("%a %-d %b, %H:%M"), self.event.local(s.ends_at).format("%H:%M"))
+        format!(
+            "{}–{}",
+            self.event.local(s.starts_at).format("%a %-d %b, %H:%M"),
+            self.event.local(s.ends_at).format("%H:%M")
+        )
     }
     fn areas(&self) -> Vec<&Topic> {
         self.topics.iter().filter(|t| t.category == "area").collect()
@@ -156,7 +162,12 @@ pub async fn profile(authed: Authed, state: State, slug: web::Path<String>) -> A
     profile_page(p, &state, StatusCode::OK, FormErrors::default(), blank, FormErrors::default(), None, None).await
 }
 
-pub async fn save_profile(authed: Authed, state: State, slug: web::Path<String>, form: FormData) -> AppResult<HttpResponse> {
+pub async fn save_profile(
+    authed: Authed,
+    state: State,
+    slug: web::Path<String>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
     let mut errors = FormErrors::default();
     let about = form.get("about").trim().replace("\r\n", "\n");
@@ -170,7 +181,10 @@ pub async fn save_profile(authed: Authed, state: State, slug: web::Path<String>,
             _ => {
                 errors.add(
                     "max_meetings",
-                    format!("Give a whole number from 0 to {} (the event's limit), or leave it empty.", p.settings.max_meetings),
+                    format!(
+                        "Give a whole number from 0 to {} (the event's limit), or leave it empty.",
+                        p.settings.max_meetings
+                    ),
                 );
                 None
             }
@@ -179,7 +193,8 @@ pub async fn save_profile(authed: Authed, state: State, slug: web::Path<String>,
     let directory = form.get("directory_consent") == "on";
     let matchmaking = form.get("matchmaking_consent") == "on";
     let (id, uid) = (p.event.id, p.me.user_id);
-    let slot_ids: Vec<i64> = state.db.run(move |c| Ok(service::slots(c, id)?.into_iter().map(|s| s.id).collect())).await?;
+    let slot_ids: Vec<i64> =
+        state.db.run(move |c| Ok(service::slots(c, id)?.into_iter().map(|s| s.id).collect())).await?;
     let available = form.ids("available");
     let input = service::ProfileInput {
         about,
@@ -196,8 +211,17 @@ pub async fn save_profile(authed: Authed, state: State, slug: web::Path<String>,
             unavailable: input.unavailable.clone(),
         };
         let blank = OpportunityForm { kind: "offer".into(), ..Default::default() };
-        return profile_page(p, &state, UNPROCESSABLE, errors, blank, FormErrors::default(), Some(typed), Some(typed_cap))
-            .await;
+        return profile_page(
+            p,
+            &state,
+            UNPROCESSABLE,
+            errors,
+            blank,
+            FormErrors::default(),
+            Some(typed),
+            Some(typed_cap),
+        )
+        .await;
     }
     state
         .db
@@ -216,11 +240,17 @@ pub async fn save_profile(authed: Authed, state: State, slug: web::Path<String>,
     Ok(redirect(&format!("{}/matchmaking", base(&p.event))))
 }
 
-pub async fn add_opportunity(authed: Authed, state: State, slug: web::Path<String>, form: FormData) -> AppResult<HttpResponse> {
+pub async fn add_opportunity(
+    authed: Authed,
+    state: State,
+    slug: web::Path<String>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
     let typed = OpportunityForm::from_form(&form);
     let id = p.event.id;
-    let known: Vec<i64> = state.db.run(move |c| Ok(service::topics(c, id)?.into_iter().map(|t| t.id).collect())).await?;
+    let known: Vec<i64> =
+        state.db.run(move |c| Ok(service::topics(c, id)?.into_iter().map(|t| t.id).collect())).await?;
     let input = match typed.validate(&known) {
         Ok(i) => i,
         Err(e) => return profile_page(p, &state, UNPROCESSABLE, FormErrors::default(), typed, e, None, None).await,
@@ -272,7 +302,10 @@ pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> A
         .db
         .run(move |c| {
             let pool = service::pool(c, id, &settings)?;
-            let has = pool.profiles.iter().any(|pr| pr.id == uid && (!pr.interests.is_empty() || !pr.opportunities.is_empty()));
+            let has = pool
+                .profiles
+                .iter()
+                .any(|pr| pr.id == uid && (!pr.interests.is_empty() || !pr.opportunities.is_empty()));
             Ok((service::suggestions_for(&pool, uid, 25), has))
         })
         .await?;
@@ -319,7 +352,8 @@ pub async fn directory(
         state.db.run(move |c| Ok((service::directory(c, id, &query)?, service::topics(c, id)?))).await?;
     // Only the countries somebody in the directory comes from.
     let present: std::collections::BTreeSet<String> = service_countries(&entries);
-    let countries = countries().iter().copied().filter(|(code, _)| present.contains(*code) || q.country == *code).collect();
+    let countries =
+        countries().iter().copied().filter(|(code, _)| present.contains(*code) || q.country == *code).collect();
     render(&DirectoryPage { ctx: p.ctx, event: p.event, q, entries, topics, sectors: SECTORS, countries })
 }
 
@@ -364,7 +398,8 @@ async fn person_page(
         .run(move |c| {
             let person = service::find_person(c, id, other)?;
             // Only people who agreed to be seen: in the directory or in matchmaking.
-            let person = person.filter(|x| x.directory || x.matchmaking || x.user_id == uid).ok_or(AppError::NotFound)?;
+            let person =
+                person.filter(|x| x.directory || x.matchmaking || x.user_id == uid).ok_or(AppError::NotFound)?;
             let data = service::profile(c, id, other)?;
             let topics = service::topics(c, id)?;
             let reasons = if me_in_matchmaking && person.matchmaking && other != uid {
@@ -413,7 +448,12 @@ pub async fn person(authed: Authed, state: State, path: web::Path<(String, i64)>
     person_page(p, &state, other, StatusCode::OK, String::new(), FormErrors::default()).await
 }
 
-pub async fn request(authed: Authed, state: State, path: web::Path<(String, i64)>, form: FormData) -> AppResult<HttpResponse> {
+pub async fn request(
+    authed: Authed,
+    state: State,
+    path: web::Path<(String, i64)>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let (slug, other) = path.into_inner();
     let p = participant_or_return!(state, authed, slug);
     let message = form.get("message").trim().replace("\r\n", "\n");

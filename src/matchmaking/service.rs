@@ -29,15 +29,19 @@ const PAIRS_PER_PERSON: usize = 20;
 // ---------- settings ----------
 
 pub fn settings(c: &mut DbConn, event_id: i64) -> Result<Settings, AppError> {
-    Ok(ms::table.find(event_id).select(Settings::as_select()).first(c).optional()?.unwrap_or(Settings::defaults(event_id)))
+    Ok(ms::table
+        .find(event_id)
+        .select(Settings::as_select())
+        .first(c)
+        .optional()?
+        .unwrap_or(Settings::defaults(event_id)))
 }
 
 /// Takes the event's schedule lock (creating the settings row on first use) and returns the
 /// settings. Must be the first statement of its transaction (see events::registration::lock_event).
 pub fn lock_schedule(c: &mut DbConn, event_id: i64) -> Result<Settings, AppError> {
-    let n = diesel::update(ms::table.find(event_id))
-        .set(ms::schedule_version.eq(ms::schedule_version + 1))
-        .execute(c)?;
+    let n =
+        diesel::update(ms::table.find(event_id)).set(ms::schedule_version.eq(ms::schedule_version + 1)).execute(c)?;
     if n == 0 {
         diesel::insert_into(ms::table).values((ms::event_id.eq(event_id), ms::updated_at.eq(now()))).execute(c)?;
     }
@@ -124,7 +128,8 @@ pub fn add_topic(
         return Ok(Err(e));
     }
     c.transaction(|c| {
-        let pos: Option<i32> = t::table.filter(t::event_id.eq(event_id)).select(diesel::dsl::max(t::position)).first(c)?;
+        let pos: Option<i32> =
+            t::table.filter(t::event_id.eq(event_id)).select(diesel::dsl::max(t::position)).first(c)?;
         diesel::insert_into(t::table)
             .values((
                 t::event_id.eq(event_id),
@@ -218,7 +223,13 @@ pub fn add_window(
                 .values((sl::event_id.eq(event_id), sl::starts_at.eq(s), sl::ends_at.eq(e)))
                 .execute(c)?;
         }
-        crate::audit::record_event(c, Some(actor), event_id, "matchmaking.slots_added", &format!("{} slots", new.len()))?;
+        crate::audit::record_event(
+            c,
+            Some(actor),
+            event_id,
+            "matchmaking.slots_added",
+            &format!("{} slots", new.len()),
+        )?;
         Ok(Ok(new.len()))
     })
 }
@@ -332,16 +343,11 @@ pub struct ProfileData {
 }
 
 pub fn profile(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<ProfileData, AppError> {
-    let row: Option<(String, Option<i32>)> = mp::table
-        .find((event_id, user_id))
-        .select((mp::about, mp::max_meetings))
-        .first(c)
-        .optional()?;
+    let row: Option<(String, Option<i32>)> =
+        mp::table.find((event_id, user_id)).select((mp::about, mp::max_meetings)).first(c).optional()?;
     let (about, max_meetings) = row.unwrap_or_default();
-    let interests = pi::table
-        .filter(pi::event_id.eq(event_id).and(pi::user_id.eq(user_id)))
-        .select(pi::topic_id)
-        .load(c)?;
+    let interests =
+        pi::table.filter(pi::event_id.eq(event_id).and(pi::user_id.eq(user_id))).select(pi::topic_id).load(c)?;
     let unavailable = un::table
         .inner_join(sl::table)
         .filter(sl::event_id.eq(event_id).and(un::user_id.eq(user_id)))
@@ -604,7 +610,8 @@ pub fn suggestions_for(pool: &Pool, viewer: i64, limit: usize) -> Vec<Suggestion
         .into_iter()
         .filter_map(|s| {
             let other = pool.person(s.other)?.clone();
-            let reasons = reason_words(pool, me, &other, &s.reasons);
+            // The strongest few reasons: a wall of them reads as noise.
+            let reasons = reason_words(pool, me, &other, &s.reasons[..s.reasons.len().min(4)]);
             Some(SuggestionView { person: other, score: s.score, reasons })
         })
         .collect()
@@ -861,7 +868,11 @@ fn pair_score(c: &mut DbConn, event_id: i64, s: &Settings, a: i64, b: i64) -> Re
 pub fn cancel_request(c: &mut DbConn, event_id: i64, request_id: i64, user_id: i64) -> Result<bool, AppError> {
     let n = diesel::update(
         mr::table.filter(
-            mr::id.eq(request_id).and(mr::event_id.eq(event_id)).and(mr::from_user.eq(user_id)).and(mr::status.eq("pending")),
+            mr::id
+                .eq(request_id)
+                .and(mr::event_id.eq(event_id))
+                .and(mr::from_user.eq(user_id))
+                .and(mr::status.eq("pending")),
         ),
     )
     .set((mr::status.eq("cancelled"), mr::responded_at.eq(Some(now()))))
@@ -940,7 +951,11 @@ pub fn send_digests(c: &mut DbConn, base_url: &str, older_than: NaiveDateTime) -
 // ---------- meetings ----------
 
 pub fn meetings(c: &mut DbConn, event_id: i64) -> Result<Vec<Meeting>, AppError> {
-    Ok(m::table.filter(m::event_id.eq(event_id)).order((m::slot_id, m::table_no)).select(Meeting::as_select()).load(c)?)
+    Ok(m::table
+        .filter(m::event_id.eq(event_id))
+        .order((m::slot_id, m::table_no))
+        .select(Meeting::as_select())
+        .load(c)?)
 }
 
 pub fn meetings_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<(Meeting, Slot)>, AppError> {
@@ -1019,7 +1034,8 @@ fn place(
     score: f64,
 ) -> Result<Option<Meeting>, AppError> {
     let occ = occupancy(c, event_id)?;
-    if occ.count.get(&a).copied().unwrap_or(0) >= occ.cap(s, a) || occ.count.get(&b).copied().unwrap_or(0) >= occ.cap(s, b)
+    if occ.count.get(&a).copied().unwrap_or(0) >= occ.cap(s, a)
+        || occ.count.get(&b).copied().unwrap_or(0) >= occ.cap(s, b)
     {
         return Ok(None);
     }
@@ -1106,13 +1122,24 @@ fn cancel_meeting_inner(
             Some(u) if u == other => format!("{partner} cancelled"),
             _ => "The organisers cancelled".to_string(),
         };
-        crate::mail::enqueue(c, &email, &name, &super::emails::meeting_cancelled(base_url, event, &name, &partner, &when, &who))?;
+        crate::mail::enqueue(
+            c,
+            &email,
+            &name,
+            &super::emails::meeting_cancelled(base_url, event, &name, &partner, &when, &who),
+        )?;
     }
     Ok(())
 }
 
 /// Either participant cancels their meeting.
-pub fn cancel_own_meeting(c: &mut DbConn, base_url: &str, event: &Event, id: i64, user_id: i64) -> Result<(), AppError> {
+pub fn cancel_own_meeting(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    id: i64,
+    user_id: i64,
+) -> Result<(), AppError> {
     c.transaction(|c| {
         let s = lock_schedule(c, event.id)?;
         let mt = find_meeting(c, event.id, id)?
@@ -1132,7 +1159,13 @@ pub fn cancel_meeting_by_organiser(
     c.transaction(|c| {
         let s = lock_schedule(c, event.id)?;
         cancel_meeting_inner(c, base_url, event, id, None, s.published_at.is_some())?;
-        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.meeting_cancelled", &format!("meeting {id}"))?;
+        crate::audit::record_event(
+            c,
+            Some(actor),
+            event.id,
+            "matchmaking.meeting_cancelled",
+            &format!("meeting {id}"),
+        )?;
         Ok(())
     })
 }
@@ -1166,7 +1199,9 @@ pub fn move_meeting(
     c.transaction(|c| {
         let s = lock_schedule(c, event.id)?;
         let mt = find_meeting(c, event.id, id)?.ok_or(AppError::NotFound)?;
-        let Some(slot) = find_slot(c, event.id, slot_id)? else { return Ok(Err("Choose one of the event's slots.".into())) };
+        let Some(slot) = find_slot(c, event.id, slot_id)? else {
+            return Ok(Err("Choose one of the event's slots.".into()));
+        };
         if table < 1 || table > s.tables_count {
             return Ok(Err(format!("Tables are numbered 1 to {}.", s.tables_count)));
         }
@@ -1202,7 +1237,12 @@ pub fn move_meeting(
             for (me, other) in [(mt.a_user, mt.b_user), (mt.b_user, mt.a_user)] {
                 let (email, name) = contact(c, me)?;
                 let partner = name_of(c, other)?;
-                crate::mail::enqueue(c, &email, &name, &super::emails::meeting_moved(base_url, event, &name, &partner, &when))?;
+                crate::mail::enqueue(
+                    c,
+                    &email,
+                    &name,
+                    &super::emails::meeting_moved(base_url, event, &name, &partner, &when),
+                )?;
             }
         }
         crate::audit::record_event(c, Some(actor), event.id, "matchmaking.meeting_moved", &format!("meeting {id}"))?;
@@ -1335,7 +1375,9 @@ pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<
         let mut suggested = 0;
         let mut requested_placed = 0;
         for mtg in &tt.meetings {
-            if kept_pairs.contains(&(mtg.a.clone(), mtg.b.clone())) || kept_pairs.contains(&(mtg.b.clone(), mtg.a.clone())) {
+            if kept_pairs.contains(&(mtg.a.clone(), mtg.b.clone()))
+                || kept_pairs.contains(&(mtg.b.clone(), mtg.a.clone()))
+            {
                 continue;
             }
             let (Ok(a), Ok(b)) = (mtg.a.parse::<i64>(), mtg.b.parse::<i64>()) else { continue };
@@ -1386,9 +1428,21 @@ pub fn publish(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Res
             let (email, name) = contact(c, u)?;
             let lines: Vec<String> = entries.iter().map(|e| e.line()).collect();
             let ics = super::emails::schedule_calendar(base_url, event, &entries);
-            crate::mail::enqueue_with(c, &email, &name, &super::emails::schedule_published(base_url, event, &name, &lines), Some(ics))?;
+            crate::mail::enqueue_with(
+                c,
+                &email,
+                &name,
+                &super::emails::schedule_published(base_url, event, &name, &lines),
+                Some(ics),
+            )?;
         }
-        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.published", &format!("{} people", people.len()))?;
+        crate::audit::record_event(
+            c,
+            Some(actor),
+            event.id,
+            "matchmaking.published",
+            &format!("{} people", people.len()),
+        )?;
         Ok(people.len())
     })
 }
@@ -1404,7 +1458,11 @@ pub struct ScheduleEntry {
 
 impl ScheduleEntry {
     pub fn line(&self) -> String {
-        let org = if self.partner.organisation.is_empty() { String::new() } else { format!(", {}", self.partner.organisation) };
+        let org = if self.partner.organisation.is_empty() {
+            String::new()
+        } else {
+            format!(", {}", self.partner.organisation)
+        };
         format!("{}: {}{}", self.when, self.partner.name, org)
     }
 }
@@ -1416,7 +1474,12 @@ pub fn visible_entries(c: &mut DbConn, event: &Event, user_id: i64) -> Result<Ve
 }
 
 /// A person's visible meetings in time order.
-pub fn schedule_entries(c: &mut DbConn, event: &Event, user_id: i64, published: bool) -> Result<Vec<ScheduleEntry>, AppError> {
+pub fn schedule_entries(
+    c: &mut DbConn,
+    event: &Event,
+    user_id: i64,
+    published: bool,
+) -> Result<Vec<ScheduleEntry>, AppError> {
     let mut out = Vec::new();
     for (mt, slot) in meetings_of(c, event.id, user_id)? {
         if !mt.visible(published) {
@@ -1463,7 +1526,11 @@ pub fn send_top_matches(c: &mut DbConn, base_url: &str, event: &Event, actor: i6
                 .filter_map(|sg| {
                     let other = pool.person(sg.other)?;
                     let why = reason_words(&pool, me, other, &sg.reasons).into_iter().next().unwrap_or_default();
-                    let org = if other.organisation.is_empty() { String::new() } else { format!(" ({})", other.organisation) };
+                    let org = if other.organisation.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", other.organisation)
+                    };
                     Some(format!("{}{org}: {why}", other.name))
                 })
                 .collect();
@@ -1471,7 +1538,13 @@ pub fn send_top_matches(c: &mut DbConn, base_url: &str, event: &Event, actor: i6
             crate::mail::enqueue(c, &email, &name, &super::emails::top_matches(base_url, event, &name, &lines))?;
             sent += 1;
         }
-        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.top_matches_sent", &format!("{sent} people"))?;
+        crate::audit::record_event(
+            c,
+            Some(actor),
+            event.id,
+            "matchmaking.top_matches_sent",
+            &format!("{sent} people"),
+        )?;
         Ok(sent)
     })
 }
@@ -1524,7 +1597,11 @@ pub fn dashboard(c: &mut DbConn, event_id: i64) -> Result<Dashboard, AppError> {
         participants: people.len(),
         requests,
         meetings_total: all.len(),
-        meetings_by_origin: vec![("From requests", by("request")), ("Suggested", by("suggested")), ("Set by organisers", by("organiser"))],
+        meetings_by_origin: vec![
+            ("From requests", by("request")),
+            ("Suggested", by("suggested")),
+            ("Set by organisers", by("organiser")),
+        ],
         sector_pairs,
         without_meetings: people.into_iter().filter(|p| !with.contains(&p.user_id)).collect(),
     })
@@ -1535,7 +1612,8 @@ pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value
     use serde_json::json;
     let event_ids: Vec<i64> = mp::table.filter(mp::user_id.eq(user_id)).select(mp::event_id).load(c)?;
     let mut events: BTreeSet<i64> = event_ids.into_iter().collect();
-    let more: Vec<i64> = mr::table.filter(mr::from_user.eq(user_id).or(mr::to_user.eq(user_id))).select(mr::event_id).load(c)?;
+    let more: Vec<i64> =
+        mr::table.filter(mr::from_user.eq(user_id).or(mr::to_user.eq(user_id))).select(mr::event_id).load(c)?;
     events.extend(more);
     let mut out = Vec::new();
     for event_id in events {

@@ -337,9 +337,7 @@ fn build_lp(p: &Problem, deg_hint: &[u32]) -> Lp {
     let mut c = Vec::with_capacity(n);
     for x in 0..n {
         c0 += fb * harmonic(locked_deg[x]);
-        let k = (p.cap[x] - locked_deg[x])
-            .min(a_mask[x].count_ones())
-            .min(p_edges[x].len() as u32);
+        let k = (p.cap[x] - locked_deg[x]).min(a_mask[x].count_ones()).min(p_edges[x].len() as u32);
         c.push((1..=k).map(|j| fb / (locked_deg[x] + j) as f64).collect::<Vec<f64>>());
     }
     let pi = (0..n)
@@ -348,19 +346,7 @@ fn build_lp(p: &Problem, deg_hint: &[u32]) -> Lp {
             fb / (k as f64 + 0.5)
         })
         .collect();
-    Lp {
-        s,
-        edges,
-        p_edges,
-        s_edges,
-        tables,
-        c,
-        a_mask,
-        c0,
-        pi,
-        beta: vec![0.0; n * s],
-        lambda: vec![0.0; s],
-    }
+    Lp { s, edges, p_edges, s_edges, tables, c, a_mask, c0, pi, beta: vec![0.0; n * s], lambda: vec![0.0; s] }
 }
 
 fn sweep(lp: &mut Lp, n: usize, s: usize, buf: &mut Vec<f64>) {

@@ -40,11 +40,7 @@ impl Index {
                 }
             }
         }
-        Index {
-            offer,
-            seek,
-            interest,
-        }
+        Index { offer, seek, interest }
     }
 }
 
@@ -57,11 +53,7 @@ pub(super) struct Scratch {
 
 impl Scratch {
     pub fn new(n: usize) -> Scratch {
-        Scratch {
-            acc: vec![0.0; n],
-            touched: Vec::new(),
-            cand: Vec::new(),
-        }
+        Scratch { acc: vec![0.0; n], touched: Vec::new(), cand: Vec::new() }
     }
 }
 
@@ -116,54 +108,33 @@ pub(super) fn top_k(m: &Model, ix: &Index, i: usize, k: usize, s: &mut Scratch) 
 }
 
 /// Top `per_person` suggestions for every profile (in input order), with reasons.
-pub fn suggest_all(
-    profiles: &[Profile],
-    params: &ScoringParams,
-    per_person: usize,
-) -> Vec<(i64, Vec<Suggestion>)> {
+pub fn suggest_all(profiles: &[Profile], params: &ScoringParams, per_person: usize) -> Vec<(i64, Vec<Suggestion>)> {
     let m = Model::new(profiles, params);
     let ix = Index::new(&m);
     let mut s = Scratch::new(profiles.len());
     (0..profiles.len())
         .map(|i| {
             let top = top_k(&m, &ix, i, per_person, &mut s);
-            (
-                m.prepared[i].id,
-                top.into_iter()
-                    .map(|(j, _)| m.explain(i, j as usize))
-                    .collect(),
-            )
+            (m.prepared[i].id, top.into_iter().map(|(j, _)| m.explain(i, j as usize)).collect())
         })
         .collect()
 }
 
 /// Top `limit` suggestions for one viewer (profile id); empty if the viewer is unknown.
-pub fn suggest_for(
-    profiles: &[Profile],
-    params: &ScoringParams,
-    viewer: i64,
-    limit: usize,
-) -> Vec<Suggestion> {
+pub fn suggest_for(profiles: &[Profile], params: &ScoringParams, viewer: i64, limit: usize) -> Vec<Suggestion> {
     let Some(i) = profiles.iter().position(|p| p.id == viewer) else {
         return Vec::new();
     };
     let m = Model::new(profiles, params);
     let ix = Index::new(&m);
     let mut s = Scratch::new(profiles.len());
-    top_k(&m, &ix, i, limit, &mut s)
-        .into_iter()
-        .map(|(j, _)| m.explain(i, j as usize))
-        .collect()
+    top_k(&m, &ix, i, limit, &mut s).into_iter().map(|(j, _)| m.explain(i, j as usize)).collect()
 }
 
 /// Union of everyone's top-`per_person` candidates as unordered pairs (`a < b` by profile id),
 /// deduplicated, sorted by (a, b). The score is computed from the perspective of the profile
 /// with the smaller id (scores are symmetric up to floating-point summation order).
-pub fn scored_pairs(
-    profiles: &[Profile],
-    params: &ScoringParams,
-    per_person: usize,
-) -> Vec<ScoredPair> {
+pub fn scored_pairs(profiles: &[Profile], params: &ScoringParams, per_person: usize) -> Vec<ScoredPair> {
     let m = Model::new(profiles, params);
     let ix = Index::new(&m);
     let mut s = Scratch::new(profiles.len());
@@ -203,11 +174,7 @@ mod tests {
                 .iter()
                 .map(|&(oid, offer, t)| Opportunity {
                     id: oid,
-                    kind: if offer {
-                        OpportunityKind::Offer
-                    } else {
-                        OpportunityKind::Seek
-                    },
+                    kind: if offer { OpportunityKind::Offer } else { OpportunityKind::Seek },
                     topics: t.to_vec(),
                 })
                 .collect(),
@@ -216,9 +183,7 @@ mod tests {
 
     fn filler(n: usize) -> Vec<Profile> {
         // Profiles that make topics 1..=3 common and topic 9 rare.
-        (0..n)
-            .map(|k| prof(1000 + k as i64, "other", &format!("f{k}"), &[1, 2, 3], &[]))
-            .collect()
+        (0..n).map(|k| prof(1000 + k as i64, "other", &format!("f{k}"), &[1, 2, 3], &[])).collect()
     }
 
     #[test]
@@ -229,25 +194,16 @@ mod tests {
         ps.push(prof(3, "pharma", "C", &[5], &[])); // shared interest only
         ps.push(prof(4, "academia", "D", &[], &[(41, false, &[8])]));
         ps.push(prof(5, "biotech", "E", &[], &[(51, true, &[8])]));
-        let p = ScoringParams {
-            cross_sector_bonus: 0.0,
-            ..Default::default()
-        };
+        let p = ScoringParams { cross_sector_bonus: 0.0, ..Default::default() };
         let s = suggest_for(&ps, &p, 1, 10);
         assert_eq!(s[0].other, 2);
         assert_eq!(s[1].other, 3);
         assert!(s[0].score > s[1].score);
-        assert!(matches!(
-            s[0].reasons[0],
-            Reason::YouSeekTheyOffer { topic: 7, seek: 11, offer: 21 }
-        ));
+        assert!(matches!(s[0].reasons[0], Reason::YouSeekTheyOffer { topic: 7, seek: 11, offer: 21 }));
         // The other direction: 5 offers what 4 seeks, seen from 5.
         let s5 = suggest_for(&ps, &p, 5, 10);
         assert_eq!(s5[0].other, 4);
-        assert!(matches!(
-            s5[0].reasons[0],
-            Reason::TheySeekYouOffer { topic: 8, seek: 41, offer: 51 }
-        ));
+        assert!(matches!(s5[0].reasons[0], Reason::TheySeekYouOffer { topic: 8, seek: 41, offer: 51 }));
     }
 
     #[test]
@@ -270,10 +226,7 @@ mod tests {
             prof(3, "pharma", "C", &[4], &[]),
             prof(4, "academia", "D", &[], &[]),
         ];
-        let p = ScoringParams {
-            cross_sector_bonus: 2.0,
-            ..Default::default()
-        };
+        let p = ScoringParams { cross_sector_bonus: 2.0, ..Default::default() };
         let s = suggest_for(&ps, &p, 1, 10);
         assert_eq!(s.len(), 2, "no bonus without a topic score: {s:?}");
         assert_eq!(s[0].other, 2);
@@ -291,10 +244,7 @@ mod tests {
         ];
         let s = suggest_for(&ps, &ScoringParams::default(), 1, 10);
         assert_eq!(s.iter().map(|x| x.other).collect::<Vec<_>>(), vec![3]);
-        let p = ScoringParams {
-            allow_same_organisation: true,
-            ..Default::default()
-        };
+        let p = ScoringParams { allow_same_organisation: true, ..Default::default() };
         let s = suggest_for(&ps, &p, 1, 10);
         assert_eq!(s.len(), 2);
     }
@@ -303,15 +253,9 @@ mod tests {
     fn excluded_pairs_never_appear() {
         let ps = generate_profiles(300, 7);
         let base = suggest_all(&ps, &ScoringParams::default(), 10);
-        let excluded: Vec<(i64, i64)> = base
-            .iter()
-            .take(100)
-            .flat_map(|(v, s)| s.iter().take(3).map(move |x| (x.other, *v)))
-            .collect();
-        let p = ScoringParams {
-            excluded: excluded.clone(),
-            ..Default::default()
-        };
+        let excluded: Vec<(i64, i64)> =
+            base.iter().take(100).flat_map(|(v, s)| s.iter().take(3).map(move |x| (x.other, *v))).collect();
+        let p = ScoringParams { excluded: excluded.clone(), ..Default::default() };
         let all = suggest_all(&ps, &p, 10);
         for (v, s) in &all {
             for x in s {
@@ -328,10 +272,7 @@ mod tests {
         for seed in 0..6 {
             let n = 40 + 37 * seed as usize;
             let ps = generate_profiles(n, seed);
-            let p = ScoringParams {
-                cross_sector_bonus: if seed % 2 == 0 { 1.5 } else { 0.0 },
-                ..Default::default()
-            };
+            let p = ScoringParams { cross_sector_bonus: if seed % 2 == 0 { 1.5 } else { 0.0 }, ..Default::default() };
             let a = suggest_all(&ps, &p, 8);
             let b = suggest_all_bruteforce(&ps, &p, 8);
             assert_eq!(a, b, "seed {seed}");
@@ -361,10 +302,7 @@ mod tests {
         ];
         let s = suggest_for(&ps, &ScoringParams::default(), 1, 10);
         let r = &s[0].reasons;
-        let n7 = r
-            .iter()
-            .filter(|x| matches!(x, Reason::YouSeekTheyOffer { topic: 7, .. }))
-            .count();
+        let n7 = r.iter().filter(|x| matches!(x, Reason::YouSeekTheyOffer { topic: 7, .. })).count();
         assert_eq!(n7, 1);
         assert!(matches!(r[0], Reason::YouSeekTheyOffer { .. }));
         assert!(matches!(r.last().unwrap(), Reason::SharedInterest { .. } | Reason::CrossSector));

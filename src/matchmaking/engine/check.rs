@@ -27,35 +27,20 @@ pub fn objective(inst: &Instance, meetings: &[Meeting]) -> f64 {
 /// meetings are kept exactly, and the reported statistics (objective, requested counts, bound).
 pub fn check_feasible(inst: &Instance, tt: &Timetable) -> Result<(), String> {
     let prob = Problem::from_instance(inst).map_err(|e| format!("invalid instance: {e}"))?;
-    let ids: HashMap<&str, usize> = inst
-        .participants
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i))
-        .collect();
+    let ids: HashMap<&str, usize> = inst.participants.iter().enumerate().map(|(i, p)| (p.id.as_str(), i)).collect();
     let key = |a: usize, b: usize| (a.min(b), a.max(b));
-    let pairs: HashMap<(usize, usize), bool> = inst
-        .pairs
-        .iter()
-        .map(|p| (key(ids[p.a.as_str()], ids[p.b.as_str()]), p.requested))
-        .collect();
-    let locked: HashMap<(usize, usize), (u32, u32)> = inst
-        .locked
-        .iter()
-        .map(|l| (key(ids[l.a.as_str()], ids[l.b.as_str()]), (l.slot, l.table)))
-        .collect();
+    let pairs: HashMap<(usize, usize), bool> =
+        inst.pairs.iter().map(|p| (key(ids[p.a.as_str()], ids[p.b.as_str()]), p.requested)).collect();
+    let locked: HashMap<(usize, usize), (u32, u32)> =
+        inst.locked.iter().map(|l| (key(ids[l.a.as_str()], ids[l.b.as_str()]), (l.slot, l.table))).collect();
     let mut person_slot = HashSet::new();
     let mut table_slot = HashSet::new();
     let mut pair_seen = HashSet::new();
     let mut deg = vec![0u32; inst.participants.len()];
     let mut requested = 0;
     for m in &tt.meetings {
-        let a = *ids
-            .get(m.a.as_str())
-            .ok_or_else(|| format!("meeting with unknown participant {:?}", m.a))?;
-        let b = *ids
-            .get(m.b.as_str())
-            .ok_or_else(|| format!("meeting with unknown participant {:?}", m.b))?;
+        let a = *ids.get(m.a.as_str()).ok_or_else(|| format!("meeting with unknown participant {:?}", m.a))?;
+        let b = *ids.get(m.b.as_str()).ok_or_else(|| format!("meeting with unknown participant {:?}", m.b))?;
         if a == b {
             return Err(format!("{:?} meets themself", m.a));
         }
@@ -73,19 +58,13 @@ pub fn check_feasible(inst: &Instance, tt: &Timetable) -> Result<(), String> {
         if !is_locked {
             for x in [a, b] {
                 if prob.avail[x] & (1 << m.slot) == 0 {
-                    return Err(format!(
-                        "{:?} is not available in slot {}",
-                        inst.participants[x].id, m.slot
-                    ));
+                    return Err(format!("{:?} is not available in slot {}", inst.participants[x].id, m.slot));
                 }
             }
         }
         for x in [a, b] {
             if !person_slot.insert((x, m.slot)) {
-                return Err(format!(
-                    "{:?} has two meetings in slot {}",
-                    inst.participants[x].id, m.slot
-                ));
+                return Err(format!("{:?} has two meetings in slot {}", inst.participants[x].id, m.slot));
             }
             deg[x] += 1;
         }
@@ -113,10 +92,7 @@ pub fn check_feasible(inst: &Instance, tt: &Timetable) -> Result<(), String> {
         }
     }
     if requested != tt.requested_scheduled {
-        return Err(format!(
-            "requested_scheduled is {}, counted {}",
-            tt.requested_scheduled, requested
-        ));
+        return Err(format!("requested_scheduled is {}, counted {}", tt.requested_scheduled, requested));
     }
     let total = inst.pairs.iter().filter(|p| p.requested).count();
     if total != tt.requested_total {

@@ -97,26 +97,12 @@ pub fn generate_profiles(n: usize, seed: u64) -> Vec<Profile> {
             let no = rng.range(1, 3) as usize;
             let mut opportunities = Vec::with_capacity(no);
             for _ in 0..no {
-                let kind = if rng.chance(offer_p) {
-                    OpportunityKind::Offer
-                } else {
-                    OpportunityKind::Seek
-                };
+                let kind = if rng.chance(offer_p) { OpportunityKind::Offer } else { OpportunityKind::Seek };
                 let nt = rng.range(1, 2) as usize;
-                opportunities.push(Opportunity {
-                    id: opp_id,
-                    kind,
-                    topics: draw_topics(nt, &mut rng),
-                });
+                opportunities.push(Opportunity { id: opp_id, kind, topics: draw_topics(nt, &mut rng) });
                 opp_id += 1;
             }
-            Profile {
-                id: i as i64 + 1,
-                sector: sector.to_string(),
-                organisation: org,
-                interests,
-                opportunities,
-            }
+            Profile { id: i as i64 + 1, sector: sector.to_string(), organisation: org, interests, opportunities }
         })
         .collect()
 }
@@ -158,11 +144,7 @@ pub fn instance_from_pairs(profiles: &[Profile], pairs: &[ScoredPair], regime: R
             available_slots: (0..slots).filter(|_| !rng.chance(0.2)).collect(),
         })
         .collect();
-    let mean = if pairs.is_empty() {
-        1.0
-    } else {
-        pairs.iter().map(|p| p.score).sum::<f64>() / pairs.len() as f64
-    };
+    let mean = if pairs.is_empty() { 1.0 } else { pairs.iter().map(|p| p.score).sum::<f64>() / pairs.len() as f64 };
     let pairs = pairs
         .iter()
         .map(|p| PairIn {
@@ -177,14 +159,7 @@ pub fn instance_from_pairs(profiles: &[Profile], pairs: &[ScoredPair], regime: R
         Regime::ScarceTime => n / 2,
     }
     .max(1) as u32;
-    Instance {
-        slots,
-        tables_per_slot: tables,
-        fairness_bonus: mean,
-        participants,
-        pairs,
-        locked: Vec::new(),
-    }
+    Instance { slots, tables_per_slot: tables, fairness_bonus: mean, participants, pairs, locked: Vec::new() }
 }
 
 /// A realistic event instance with `n` participants.
@@ -254,12 +229,7 @@ pub fn random_instance(seed: u64, max_people: usize) -> Instance {
             used_ts.insert((slot, table));
             deg[a] += 1;
             deg[b] += 1;
-            locked.push(LockedMeeting {
-                a: pr.a.clone(),
-                b: pr.b.clone(),
-                slot,
-                table,
-            });
+            locked.push(LockedMeeting { a: pr.a.clone(), b: pr.b.clone(), slot, table });
         }
     }
     Instance {

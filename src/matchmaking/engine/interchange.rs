@@ -98,19 +98,17 @@ impl fmt::Display for InstanceError {
             BadFairnessBonus(x) => write!(f, "fairness_bonus must be finite and ≥ 0, got {x}"),
             EmptyParticipantId => write!(f, "a participant has an empty id"),
             DuplicateParticipant(id) => write!(f, "participant id {id:?} appears more than once"),
-            SlotOutOfRange { participant, slot } => write!(
-                f,
-                "participant {participant:?} lists available slot {slot}, outside the event's slots"
-            ),
+            SlotOutOfRange { participant, slot } => {
+                write!(f, "participant {participant:?} lists available slot {slot}, outside the event's slots")
+            }
             UnknownParticipant { context, id } => {
                 write!(f, "{context} refers to unknown participant {id:?}")
             }
             SelfPair(id) => write!(f, "pair of participant {id:?} with themself"),
             DuplicatePair { a, b } => write!(f, "pair ({a:?}, {b:?}) appears more than once"),
-            BadWeight { a, b, weight } => write!(
-                f,
-                "pair ({a:?}, {b:?}) has weight {weight}; weights must be finite and ≥ 0"
-            ),
+            BadWeight { a, b, weight } => {
+                write!(f, "pair ({a:?}, {b:?}) has weight {weight}; weights must be finite and ≥ 0")
+            }
             LockedSlotOutOfRange { a, b, slot } => {
                 write!(f, "locked meeting ({a:?}, {b:?}) is in slot {slot}, outside the event's slots")
             }
@@ -217,27 +215,17 @@ impl Problem {
         for p in &self.pairs {
             for x in [p.a, p.b] {
                 if x >= n {
-                    return Err(InstanceError::UnknownParticipant {
-                        context: "a pair".into(),
-                        id: name(x),
-                    });
+                    return Err(InstanceError::UnknownParticipant { context: "a pair".into(), id: name(x) });
                 }
             }
             if p.a == p.b {
                 return Err(InstanceError::SelfPair(name(p.a)));
             }
             if !p.weight.is_finite() || p.weight < 0.0 {
-                return Err(InstanceError::BadWeight {
-                    a: name(p.a),
-                    b: name(p.b),
-                    weight: p.weight,
-                });
+                return Err(InstanceError::BadWeight { a: name(p.a), b: name(p.b), weight: p.weight });
             }
             if seen.insert((p.a.min(p.b), p.a.max(p.b)), ()).is_some() {
-                return Err(InstanceError::DuplicatePair {
-                    a: name(p.a),
-                    b: name(p.b),
-                });
+                return Err(InstanceError::DuplicatePair { a: name(p.a), b: name(p.b) });
             }
         }
         let mut person_slot = HashMap::new();
@@ -259,15 +247,10 @@ impl Problem {
                 return Err(InstanceError::LockedTableOutOfRange { a, b, table: l.table });
             }
             if pair_seen.insert(l.pair, ()).is_some() {
-                return Err(InstanceError::LockedClash(format!(
-                    "pair ({a}, {b}) is locked twice"
-                )));
+                return Err(InstanceError::LockedClash(format!("pair ({a}, {b}) is locked twice")));
             }
             if table_slot.insert((l.slot, l.table), l.pair).is_some() {
-                return Err(InstanceError::LockedClash(format!(
-                    "table {} in slot {} is used twice",
-                    l.table, l.slot
-                )));
+                return Err(InstanceError::LockedClash(format!("table {} in slot {} is used twice", l.table, l.slot)));
             }
             for x in [p.a, p.b] {
                 if person_slot.insert((x, l.slot), l.pair).is_some() {
@@ -311,10 +294,7 @@ impl Problem {
             let mut m = 0u64;
             for &s in &p.available_slots {
                 if s >= inst.slots {
-                    return Err(InstanceError::SlotOutOfRange {
-                        participant: p.id.clone(),
-                        slot: s,
-                    });
+                    return Err(InstanceError::SlotOutOfRange { participant: p.id.clone(), slot: s });
                 }
                 m |= 1 << s;
             }
@@ -324,10 +304,7 @@ impl Problem {
         let look = |id: &str, context: &str| {
             ids.get(id)
                 .copied()
-                .ok_or_else(|| InstanceError::UnknownParticipant {
-                    context: context.to_string(),
-                    id: id.to_string(),
-                })
+                .ok_or_else(|| InstanceError::UnknownParticipant { context: context.to_string(), id: id.to_string() })
         };
         let mut pairs = Vec::with_capacity(inst.pairs.len());
         let mut pair_ix: HashMap<(u32, u32), u32> = HashMap::with_capacity(inst.pairs.len());
@@ -338,27 +315,12 @@ impl Problem {
                 return Err(InstanceError::SelfPair(p.a.clone()));
             }
             if !p.weight.is_finite() || p.weight < 0.0 {
-                return Err(InstanceError::BadWeight {
-                    a: p.a.clone(),
-                    b: p.b.clone(),
-                    weight: p.weight,
-                });
+                return Err(InstanceError::BadWeight { a: p.a.clone(), b: p.b.clone(), weight: p.weight });
             }
-            if pair_ix
-                .insert((a.min(b), a.max(b)), pairs.len() as u32)
-                .is_some()
-            {
-                return Err(InstanceError::DuplicatePair {
-                    a: p.a.clone(),
-                    b: p.b.clone(),
-                });
+            if pair_ix.insert((a.min(b), a.max(b)), pairs.len() as u32).is_some() {
+                return Err(InstanceError::DuplicatePair { a: p.a.clone(), b: p.b.clone() });
             }
-            pairs.push(PairIdx {
-                a,
-                b,
-                weight: p.weight,
-                requested: p.requested,
-            });
+            pairs.push(PairIdx { a, b, weight: p.weight, requested: p.requested });
         }
         let mut locked = Vec::with_capacity(inst.locked.len());
         for l in &inst.locked {
@@ -368,19 +330,10 @@ impl Problem {
                 return Err(InstanceError::SelfPair(l.a.clone()));
             }
             let pair = *pair_ix.entry((a.min(b), a.max(b))).or_insert_with(|| {
-                pairs.push(PairIdx {
-                    a,
-                    b,
-                    weight: 0.0,
-                    requested: false,
-                });
+                pairs.push(PairIdx { a, b, weight: 0.0, requested: false });
                 pairs.len() as u32 - 1
             });
-            locked.push(LockedIdx {
-                pair,
-                slot: l.slot,
-                table: l.table,
-            });
+            locked.push(LockedIdx { pair, slot: l.slot, table: l.table });
         }
         let prob = Problem {
             slots: inst.slots,
@@ -425,16 +378,8 @@ fn rename(e: InstanceError, inst: &Instance) -> InstanceError {
     match e {
         LockedClash(s) => LockedClash(fix(s)),
         LockedOverCap(s) => LockedOverCap(fix(s)),
-        LockedSlotOutOfRange { a, b, slot } => LockedSlotOutOfRange {
-            a: plain(a),
-            b: plain(b),
-            slot,
-        },
-        LockedTableOutOfRange { a, b, table } => LockedTableOutOfRange {
-            a: plain(a),
-            b: plain(b),
-            table,
-        },
+        LockedSlotOutOfRange { a, b, slot } => LockedSlotOutOfRange { a: plain(a), b: plain(b), slot },
+        LockedTableOutOfRange { a, b, table } => LockedTableOutOfRange { a: plain(a), b: plain(b), table },
         other => other,
     }
 }

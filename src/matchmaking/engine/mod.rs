@@ -18,12 +18,10 @@ pub mod scoring;
 pub use self::candidates::{scored_pairs, suggest_all, suggest_for};
 pub use self::check::{check_feasible, objective};
 pub use self::interchange::{
-    Instance, InstanceError, LockedIdx, LockedMeeting, Meeting, PairIdx, PairIn, Participant,
-    Problem, Solution, Timetable,
+    Instance, InstanceError, LockedIdx, LockedMeeting, Meeting, PairIdx, PairIn, Participant, Problem, Solution,
+    Timetable,
 };
-pub use self::schedule::{
-    schedule, schedule_greedy, schedule_with, solve, solve_greedy_baseline, SolveOptions,
-};
+pub use self::schedule::{schedule, schedule_greedy, schedule_with, solve, solve_greedy_baseline, SolveOptions};
 pub use self::scoring::{
     Opportunity, OpportunityKind, Profile, Reason, ScoredPair, ScoringParams, Suggestion, TopicId,
 };
@@ -86,14 +84,14 @@ mod tests {
                 return go(p, e + 1, locked_slot, busy, deg, used, req, w, best);
             }
             let options: Vec<usize> = (0..p.slots as usize)
-                    .filter(|&sl| {
-                        p.avail[a] & p.avail[b] & (1 << sl) != 0
-                            && (busy[a] | busy[b]) & (1 << sl) == 0
-                            && deg[a] < p.cap[a]
-                            && deg[b] < p.cap[b]
-                            && used[sl] < p.tables
-                    })
-                    .collect();
+                .filter(|&sl| {
+                    p.avail[a] & p.avail[b] & (1 << sl) != 0
+                        && (busy[a] | busy[b]) & (1 << sl) == 0
+                        && deg[a] < p.cap[a]
+                        && deg[b] < p.cap[b]
+                        && used[sl] < p.tables
+                })
+                .collect();
             for sl in options {
                 busy[a] |= 1 << sl;
                 busy[b] |= 1 << sl;
@@ -139,10 +137,7 @@ mod tests {
             }
         }
         assert!(exact_total > 50, "too few exhaustive comparisons: {exact_total}");
-        assert!(
-            exact_hits * 100 >= exact_total * 90,
-            "optimal on only {exact_hits}/{exact_total} tiny instances"
-        );
+        assert!(exact_hits * 100 >= exact_total * 90, "optimal on only {exact_hits}/{exact_total} tiny instances");
     }
 
     #[test]
@@ -150,13 +145,8 @@ mod tests {
         let mut inst = random_instance(3, 6);
         inst.slots = 3;
         inst.tables_per_slot = 1;
-        inst.participants = (0..4)
-            .map(|i| Participant {
-                id: format!("x{i}"),
-                max_meetings: 2,
-                available_slots: vec![1, 2],
-            })
-            .collect();
+        inst.participants =
+            (0..4).map(|i| Participant { id: format!("x{i}"), max_meetings: 2, available_slots: vec![1, 2] }).collect();
         inst.pairs = vec![
             PairIn { a: "x0".into(), b: "x1".into(), weight: 5.0, requested: false },
             PairIn { a: "x2".into(), b: "x3".into(), weight: 5.0, requested: true },

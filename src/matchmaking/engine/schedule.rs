@@ -3,9 +3,7 @@
 //! (Kempe-chain relocation, insertion by ejecting cheaper meetings) with a deterministic budget.
 
 use super::bound;
-use super::interchange::{
-    harmonic, Instance, InstanceError, Meeting, Problem, Solution, Timetable,
-};
+use super::interchange::{harmonic, Instance, InstanceError, Meeting, Problem, Solution, Timetable};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -215,9 +213,7 @@ impl<'a> State<'a> {
     fn gain(&self, e: u32) -> f64 {
         let (a, b) = self.ends(e);
         let fb = self.p.fairness_bonus;
-        self.p.pairs[e as usize].weight
-            + fb / (self.deg[a] + 1) as f64
-            + fb / (self.deg[b] + 1) as f64
+        self.p.pairs[e as usize].weight + fb / (self.deg[a] + 1) as f64 + fb / (self.deg[b] + 1) as f64
     }
 
     fn refresh(&mut self, x: usize) {
@@ -225,11 +221,7 @@ impl<'a> State<'a> {
             let f = self.at[x * self.s + sl];
             if self.ejectable(f) {
                 self.version[f as usize] = self.version[f as usize].wrapping_add(1);
-                let item = HeapItem {
-                    loss: self.loss(f),
-                    pair: f,
-                    version: self.version[f as usize],
-                };
+                let item = HeapItem { loss: self.loss(f), pair: f, version: self.version[f as usize] };
                 self.heaps[sl].push(item);
             }
         }
@@ -243,11 +235,7 @@ impl<'a> State<'a> {
         for e in 0..self.p.pairs.len() as u32 {
             if self.placed(e) && self.ejectable(e) {
                 let sl = self.slot_of[e as usize] as usize;
-                let item = HeapItem {
-                    loss: self.loss(e),
-                    pair: e,
-                    version: self.version[e as usize],
-                };
+                let item = HeapItem { loss: self.loss(e), pair: e, version: self.version[e as usize] };
                 self.heaps[sl].push(item);
             }
         }
@@ -459,10 +447,7 @@ impl<'a> State<'a> {
             if !ok {
                 continue;
             }
-            let in_slot = x[..nx]
-                .iter()
-                .filter(|&&f| self.slot_of[f as usize] as usize == sl)
-                .count() as u32;
+            let in_slot = x[..nx].iter().filter(|&&f| self.slot_of[f as usize] as usize == sl).count() as u32;
             if self.used[sl] - in_slot >= t {
                 match self.cheapest_in_slot(sl, &x[..nx]) {
                     Some((f, _)) => {
@@ -518,10 +503,8 @@ impl<'a> State<'a> {
     }
 
     pub fn objective(&self) -> f64 {
-        let w: f64 = (0..self.p.pairs.len())
-            .filter(|&e| self.slot_of[e] != NO_SLOT)
-            .map(|e| self.p.pairs[e].weight)
-            .sum();
+        let w: f64 =
+            (0..self.p.pairs.len()).filter(|&e| self.slot_of[e] != NO_SLOT).map(|e| self.p.pairs[e].weight).sum();
         let h: f64 = self.deg.iter().map(|&k| harmonic(k)).sum();
         w + self.p.fairness_bonus * h
     }
@@ -710,14 +693,11 @@ fn local_search(st: &mut State, opts: &SolveOptions) {
     st.enable_heaps();
     let mut ejected = Vec::new();
     for _pass in 0..opts.ls_passes {
-        let mut work: Vec<u32> = (0..st.p.pairs.len() as u32)
-            .filter(|&e| !st.placed(e) && pair_possible(st.p, e))
-            .collect();
+        let mut work: Vec<u32> =
+            (0..st.p.pairs.len() as u32).filter(|&e| !st.placed(e) && pair_possible(st.p, e)).collect();
         work.sort_by(|&x, &y| {
             let (rx, ry) = (st.p.pairs[x as usize].requested, st.p.pairs[y as usize].requested);
-            ry.cmp(&rx)
-                .then(st.gain(y).total_cmp(&st.gain(x)))
-                .then(x.cmp(&y))
+            ry.cmp(&rx).then(st.gain(y).total_cmp(&st.gain(x))).then(x.cmp(&y))
         });
         let mut improved = false;
         let mut i = 0;
@@ -756,9 +736,7 @@ fn local_search(st: &mut State, opts: &SolveOptions) {
 /// Does the pair have a common available slot and caps ≥ 1 at both ends?
 fn pair_possible(p: &Problem, e: u32) -> bool {
     let pr = &p.pairs[e as usize];
-    p.avail[pr.a as usize] & p.avail[pr.b as usize] != 0
-        && p.cap[pr.a as usize] > 0
-        && p.cap[pr.b as usize] > 0
+    p.avail[pr.a as usize] & p.avail[pr.b as usize] != 0 && p.cap[pr.a as usize] > 0 && p.cap[pr.b as usize] > 0
 }
 
 /// Builds the index solution (tables, statistics, bound) from a final state.
@@ -784,9 +762,7 @@ fn finish(st: &State, opts: &SolveOptions) -> Solution {
         placed[e] = Some((sl as u32, next[sl] as u32));
     }
     let requested_total = p.pairs.iter().filter(|x| x.requested).count();
-    let requested_scheduled = (0..p.pairs.len())
-        .filter(|&e| p.pairs[e].requested && placed[e].is_some())
-        .count();
+    let requested_scheduled = (0..p.pairs.len()).filter(|&e| p.pairs[e].requested && placed[e].is_some()).count();
     let mut possible = vec![false; p.n()];
     for e in 0..p.pairs.len() as u32 {
         if pair_possible(p, e) || st.locked[e as usize] {
@@ -797,15 +773,9 @@ fn finish(st: &State, opts: &SolveOptions) -> Solution {
     }
     let participants_without_meeting = (0..p.n()).filter(|&x| possible[x] && st.deg[x] == 0).count();
     let objective = st.objective();
-    let upper_bound = bound::upper_bound(p, &st.deg, objective, opts.bound_sweeps, opts.bound_subgradient_steps).max(0.0);
-    Solution {
-        placed,
-        objective,
-        requested_scheduled,
-        requested_total,
-        participants_without_meeting,
-        upper_bound,
-    }
+    let upper_bound =
+        bound::upper_bound(p, &st.deg, objective, opts.bound_sweeps, opts.bound_subgradient_steps).max(0.0);
+    Solution { placed, objective, requested_scheduled, requested_total, participants_without_meeting, upper_bound }
 }
 
 /// Full solver on a validated index problem.
@@ -830,10 +800,7 @@ pub fn solve_greedy_baseline(p: &Problem, opts: &SolveOptions) -> Solution {
     let mut order: Vec<u32> = (0..p.pairs.len() as u32).filter(|&e| !st.placed(e)).collect();
     order.sort_by(|&x, &y| {
         let (px, py) = (&p.pairs[x as usize], &p.pairs[y as usize]);
-        py.requested
-            .cmp(&px.requested)
-            .then(py.weight.total_cmp(&px.weight))
-            .then(x.cmp(&y))
+        py.requested.cmp(&px.requested).then(py.weight.total_cmp(&px.weight)).then(x.cmp(&y))
     });
     for e in order {
         let f = st.feasible(e);
@@ -859,11 +826,7 @@ fn to_timetable(inst: &Instance, p: &Problem, sol: &Solution, start: std::time::
         }
     }
     meetings.sort_by(|x, y| (x.slot, x.table).cmp(&(y.slot, y.table)));
-    let quality = if sol.upper_bound > 0.0 {
-        (sol.objective / sol.upper_bound).min(1.0)
-    } else {
-        1.0
-    };
+    let quality = if sol.upper_bound > 0.0 { (sol.objective / sol.upper_bound).min(1.0) } else { 1.0 };
     Timetable {
         meetings,
         requested_scheduled: sol.requested_scheduled,

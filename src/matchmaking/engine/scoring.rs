@@ -57,11 +57,7 @@ pub struct ScoringParams {
 
 impl Default for ScoringParams {
     fn default() -> Self {
-        ScoringParams {
-            cross_sector_bonus: 1.0,
-            allow_same_organisation: false,
-            excluded: Vec::new(),
-        }
+        ScoringParams { cross_sector_bonus: 1.0, allow_same_organisation: false, excluded: Vec::new() }
     }
 }
 
@@ -70,10 +66,20 @@ impl Default for ScoringParams {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     /// The viewer seeks `topic` (opportunity `seek` of the viewer), the other offers it (`offer`).
-    YouSeekTheyOffer { topic: TopicId, seek: i64, offer: i64 },
+    YouSeekTheyOffer {
+        topic: TopicId,
+        seek: i64,
+        offer: i64,
+    },
     /// The other seeks `topic` (opportunity `seek` of the other), the viewer offers it (`offer`).
-    TheySeekYouOffer { topic: TopicId, seek: i64, offer: i64 },
-    SharedInterest { topic: TopicId },
+    TheySeekYouOffer {
+        topic: TopicId,
+        seek: i64,
+        offer: i64,
+    },
+    SharedInterest {
+        topic: TopicId,
+    },
     CrossSector,
 }
 
@@ -163,11 +169,7 @@ impl Model {
         let max_topic = prepared
             .iter()
             .flat_map(|p| {
-                p.seeks
-                    .iter()
-                    .map(|x| x.0)
-                    .chain(p.offers.iter().map(|x| x.0))
-                    .chain(p.interests.iter().copied())
+                p.seeks.iter().map(|x| x.0).chain(p.offers.iter().map(|x| x.0)).chain(p.interests.iter().copied())
             })
             .max()
             .map_or(0, |t| t as usize + 1);
@@ -175,12 +177,7 @@ impl Model {
         let mut idf_count = vec![0usize; max_topic];
         let mut mark = vec![usize::MAX; max_topic];
         for (i, p) in prepared.iter().enumerate() {
-            for t in p
-                .seeks
-                .iter()
-                .map(|x| x.0)
-                .chain(p.offers.iter().map(|x| x.0))
-                .chain(p.interests.iter().copied())
+            for t in p.seeks.iter().map(|x| x.0).chain(p.offers.iter().map(|x| x.0)).chain(p.interests.iter().copied())
             {
                 if mark[t as usize] != i {
                     mark[t as usize] = i;
@@ -192,17 +189,10 @@ impl Model {
             }
         }
         let n = prepared.len() as f64;
-        let idf = df
-            .iter()
-            .map(|&d| (1.0 + n / (1.0 + d as f64)).ln())
-            .collect();
+        let idf = df.iter().map(|&d| (1.0 + n / (1.0 + d as f64)).ln()).collect();
         let cap = INTEREST_CAP_MIN.max(prepared.len() / INTEREST_CAP_DIV);
         let ignored_interest = idf_count.iter().map(|&c| c > cap).collect();
-        let excluded = params
-            .excluded
-            .iter()
-            .map(|&(a, b)| (a.min(b), a.max(b)))
-            .collect();
+        let excluded = params.excluded.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
         Model {
             prepared,
             idf,
@@ -225,9 +215,7 @@ impl Model {
         if !self.allow_same_organisation && !a.org.is_empty() && a.org == b.org {
             return false;
         }
-        !self
-            .excluded
-            .contains(&(a.id.min(b.id), a.id.max(b.id)))
+        !self.excluded.contains(&(a.id.min(b.id), a.id.max(b.id)))
     }
 
     pub fn cross_sector(&self, i: usize, j: usize) -> bool {
@@ -273,21 +261,13 @@ impl Model {
         let mut contrib: Vec<(f64, u8, Reason)> = Vec::new();
         for &(t, seek) in &a.seeks {
             if let Ok(k) = b.offers.binary_search_by_key(&t, |x| x.0) {
-                let r = Reason::YouSeekTheyOffer {
-                    topic: t,
-                    seek,
-                    offer: b.offers[k].1,
-                };
+                let r = Reason::YouSeekTheyOffer { topic: t, seek, offer: b.offers[k].1 };
                 contrib.push((W_COMPLEMENT * self.idf[t as usize], 0, r));
             }
         }
         for &(t, offer) in &a.offers {
             if let Ok(k) = b.seeks.binary_search_by_key(&t, |x| x.0) {
-                let r = Reason::TheySeekYouOffer {
-                    topic: t,
-                    seek: b.seeks[k].1,
-                    offer,
-                };
+                let r = Reason::TheySeekYouOffer { topic: t, seek: b.seeks[k].1, offer };
                 contrib.push((W_COMPLEMENT * self.idf[t as usize], 1, r));
             }
         }
@@ -303,15 +283,9 @@ impl Model {
             contrib.push((self.cross_sector_bonus, 3, Reason::CrossSector));
         }
         contrib.sort_by(|x, y| {
-            y.0.total_cmp(&x.0)
-                .then(x.1.cmp(&y.1))
-                .then_with(|| reason_topic(&x.2).cmp(&reason_topic(&y.2)))
+            y.0.total_cmp(&x.0).then(x.1.cmp(&y.1)).then_with(|| reason_topic(&x.2).cmp(&reason_topic(&y.2)))
         });
-        Suggestion {
-            other: b.id,
-            score,
-            reasons: contrib.into_iter().map(|c| c.2).collect(),
-        }
+        Suggestion { other: b.id, score, reasons: contrib.into_iter().map(|c| c.2).collect() }
     }
 }
 
@@ -345,10 +319,7 @@ pub fn suggest_all_bruteforce(
                 .collect();
             c.sort_by(|x, y| better((x.0, x.1), (y.0, y.1)));
             c.truncate(per_person);
-            (
-                m.prepared[i].id,
-                c.into_iter().map(|x| m.explain(i, x.2)).collect(),
-            )
+            (m.prepared[i].id, c.into_iter().map(|x| m.explain(i, x.2)).collect())
         })
         .collect()
 }
