@@ -112,15 +112,20 @@ impl ProfilePage {
     }
 }
 
+/// What a refused profile form sends back to the page.
+#[derive(Default)]
+struct ProfileRefusal {
+    errors: FormErrors,
+    opportunity: Option<(OpportunityForm, FormErrors)>,
+    typed: Option<ProfileData>,
+    max_meetings: Option<String>,
+}
+
 async fn profile_page(
     p: Participant,
     state: &State,
     status: StatusCode,
-    errors: FormErrors,
-    opportunity: OpportunityForm,
-    opportunity_errors: FormErrors,
-    typed: Option<ProfileData>,
-    max_meetings: Option<String>,
+    refused: ProfileRefusal,
 ) -> AppResult<HttpResponse> {
     let (id, uid) = (p.event.id, p.me.user_id);
     let (topics, slots, stored) = state
@@ -130,14 +135,18 @@ async fn profile_page(
             Ok((service::topics(c, id)?, service::slots(c, id)?, service::profile(c, id, uid)?))
         })
         .await?;
-    let profile = match typed {
+    let profile = match refused.typed {
         Some(mut t) => {
             t.opportunities = stored.opportunities;
             t
         }
         None => stored,
     };
-    let max_meetings = max_meetings.unwrap_or_else(|| profile.max_meetings.map(|n| n.to_string()).unwrap_or_default());
+    let max_meetings =
+        refused.max_meetings.unwrap_or_else(|| profile.max_meetings.map(|n| n.to_string()).unwrap_or_default());
+    let (opportunity, opportunity_errors) = refused
+        .opportunity
+        .unwrap_or_else(|| (OpportunityForm { kind: "offer".into(), ..Default::default() }, FormErrors::default()));
     render_status(
         status,
         &ProfilePage {
@@ -148,7 +157,7 @@ async fn profile_page(
             topics,
             slots,
             profile,
-            errors,
+            errors: refused.errors,
             opportunity,
             opportunity_errors,
             max_meetings,
@@ -158,8 +167,7 @@ async fn profile_page(
 
 pub async fn profile(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
-    let blank = OpportunityForm { kind: "offer".into(), ..Default::default() };
-    profile_page(p, &state, StatusCode::OK, FormErrors::default(), blank, FormErrors::default(), None, None).await
+    profile_page(p, &state, StatusCode::OK, ProfileRefusal::default()).await
 }
 
 pub async fn save_profile(
@@ -193,15 +201,14 @@ pub async fn save_profile(
     let directory = form.get("directory_consent") == "on";
     let matchmaking = form.get("matchmaking_consent") == "on";
     let (id, uid) = (p.event.id, p.me.user_id);
-    let slot_ids: Vec<i64> =
-        state.db.run(move |c| Ok(service::slots(c, id)?.into_iter().map(|s| s.id).collect())).await?;
+    // Only the slots the form showed change: one added since the page was loaded keeps its
+    // earlier state (available) instead of turning unavailable because it had no tick box.
+    let shown = form.ids("slot_shown");
     let available = form.ids("available");
-    let input = service::ProfileInput {
-        about,
-        max_meetings,
-        interests: form.ids("interests"),
-        unavailable: slot_ids.into_iter().filter(|s| !available.contains(s)).collect(),
-    };
+    let stored = state.db.run(move |c| Ok(service::profile(c, id, uid)?.unavailable)).await?;
+    let mut unavailable: Vec<i64> = stored.into_iter().filter(|s| !shown.contains(s)).collect();
+    unavailable.extend(shown.iter().filter(|s| !available.contains(s)));
+    let input = service::ProfileInput { about, max_meetings, interests: form.ids("interests"), unavailable };
     if !errors.is_empty() {
         let typed = ProfileData {
             about: input.about.clone(),
@@ -210,18 +217,9 @@ pub async fn save_profile(
             opportunities: Vec::new(),
             unavailable: input.unavailable.clone(),
         };
-        let blank = OpportunityForm { kind: "offer".into(), ..Default::default() };
-        return profile_page(
-            p,
-            &state,
-            UNPROCESSABLE,
-            errors,
-            blank,
-            FormErrors::default(),
-            Some(typed),
-            Some(typed_cap),
-        )
-        .await;
+        let refused =
+            ProfileRefusal { errors, typed: Some(typed), max_meetings: Some(typed_cap), ..Default::default() };
+        return profile_page(p, &state, UNPROCESSABLE, refused).await;
     }
     state
         .db
@@ -253,7 +251,10 @@ pub async fn add_opportunity(
         state.db.run(move |c| Ok(service::topics(c, id)?.into_iter().map(|t| t.id).collect())).await?;
     let input = match typed.validate(&known) {
         Ok(i) => i,
-        Err(e) => return profile_page(p, &state, UNPROCESSABLE, FormErrors::default(), typed, e, None, None).await,
+        Err(e) => {
+            let refused = ProfileRefusal { opportunity: Some((typed, e)), ..Default::default() };
+            return profile_page(p, &state, UNPROCESSABLE, refused).await;
+        }
     };
     let uid = p.me.user_id;
     match state.db.run(move |c| service::add_opportunity(c, id, uid, &input)).await? {
@@ -264,7 +265,8 @@ pub async fn add_opportunity(
         Err(msg) => {
             let mut e = FormErrors::default();
             e.add("title", msg);
-            profile_page(p, &state, UNPROCESSABLE, FormErrors::default(), typed, e, None, None).await
+            let refused = ProfileRefusal { opportunity: Some((typed, e)), ..Default::default() };
+            profile_page(p, &state, UNPROCESSABLE, refused).await
         }
     }
 }

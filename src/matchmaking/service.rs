@@ -357,12 +357,11 @@ pub fn profile(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<ProfileDat
     Ok(ProfileData { about, max_meetings, interests, opportunities, unavailable })
 }
 
+/// Each person's opportunities with their topic ids.
+pub type OpportunitiesByUser = HashMap<i64, Vec<(Opportunity, Vec<i64>)>>;
+
 /// Opportunities (with their topics) of the given people, or of everyone when `users` is empty.
-fn opportunities_of(
-    c: &mut DbConn,
-    event_id: i64,
-    user_ids: &[i64],
-) -> Result<HashMap<i64, Vec<(Opportunity, Vec<i64>)>>, AppError> {
+fn opportunities_of(c: &mut DbConn, event_id: i64, user_ids: &[i64]) -> Result<OpportunitiesByUser, AppError> {
     let mut q = op::table.filter(op::event_id.eq(event_id)).into_boxed();
     if !user_ids.is_empty() {
         q = q.filter(op::user_id.eq_any(user_ids.to_vec()));
@@ -379,7 +378,7 @@ fn opportunities_of(
             topics.entry(o).or_default().push(tid);
         }
     }
-    let mut out: HashMap<i64, Vec<(Opportunity, Vec<i64>)>> = HashMap::new();
+    let mut out = OpportunitiesByUser::new();
     for o in rows {
         let ts = topics.remove(&o.id).unwrap_or_default();
         out.entry(o.user_id).or_default().push((o, ts));
@@ -480,7 +479,7 @@ pub struct Pool {
     pub topic_ids: Vec<i64>,
     pub opportunity_titles: HashMap<i64, String>,
     pub params: engine::ScoringParams,
-    pub opportunities: HashMap<i64, Vec<(Opportunity, Vec<i64>)>>,
+    pub opportunities: OpportunitiesByUser,
     pub interests: HashMap<i64, Vec<i64>>,
 }
 

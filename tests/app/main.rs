@@ -8,6 +8,7 @@ mod browser;
 mod events_organise;
 mod events_registration;
 mod mail;
+mod matchmaking;
 mod platform;
 mod security;
 mod support;
