@@ -565,34 +565,65 @@ impl SuggestionView {
     }
 }
 
-/// Puts the engine's reasons into words, from the viewer's side.
+/// Puts the engine's reasons into words, from the viewer's side. Topics that link the same
+/// two opportunities read as one sentence ("You seek A and B (…); they offer …").
 pub fn reason_words(pool: &Pool, viewer: &Person, other: &Person, reasons: &[engine::Reason]) -> Vec<String> {
     let title = |id: &i64| pool.opportunity_titles.get(id).map_or("", String::as_str).to_string();
-    reasons
-        .iter()
-        .map(|reason| match reason {
-            engine::Reason::YouSeekTheyOffer { topic, seek, offer } => format!(
-                "You seek {} (\u{201c}{}\u{201d}); they offer \u{201c}{}\u{201d}.",
-                pool.topic_name(*topic).to_lowercase(),
-                title(seek),
-                title(offer)
-            ),
-            engine::Reason::TheySeekYouOffer { topic, seek, offer } => format!(
-                "They seek {} (\u{201c}{}\u{201d}); you offer \u{201c}{}\u{201d}.",
-                pool.topic_name(*topic).to_lowercase(),
-                title(seek),
-                title(offer)
-            ),
-            engine::Reason::SharedInterest { topic } => {
-                format!("You are both interested in {}.", pool.topic_name(*topic).to_lowercase())
+    let topic = |t: &engine::TopicId| pool.topic_name(*t).to_lowercase();
+    // (kind, seek, offer) in order of first appearance, with their topics.
+    let mut links: Vec<((u8, i64, i64), Vec<String>)> = Vec::new();
+    let mut shared = Vec::new();
+    let mut cross = false;
+    for reason in reasons {
+        let (key, t) = match reason {
+            engine::Reason::YouSeekTheyOffer { topic: t, seek, offer } => ((0, *seek, *offer), t),
+            engine::Reason::TheySeekYouOffer { topic: t, seek, offer } => ((1, *seek, *offer), t),
+            engine::Reason::SharedInterest { topic: t } => {
+                shared.push(topic(t));
+                continue;
             }
-            engine::Reason::CrossSector => format!(
-                "Cross-sector partnership: {} meets {}.",
-                nonempty(viewer.sector_label(), "your sector").to_lowercase(),
-                nonempty(other.sector_label(), "another sector").to_lowercase()
-            ),
+            engine::Reason::CrossSector => {
+                cross = true;
+                continue;
+            }
+        };
+        match links.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, ts)) => ts.push(topic(t)),
+            None => links.push((key, vec![topic(t)])),
+        }
+    }
+    let mut out: Vec<String> = links
+        .into_iter()
+        .map(|((kind, seek, offer), ts)| {
+            let (who, whom) = if kind == 0 { ("You seek", "they offer") } else { ("They seek", "you offer") };
+            format!(
+                "{who} {} (\u{201c}{}\u{201d}); {whom} \u{201c}{}\u{201d}.",
+                and_list(&ts),
+                title(&seek),
+                title(&offer)
+            )
         })
-        .collect()
+        .collect();
+    if !shared.is_empty() {
+        out.push(format!("You are both interested in {}.", and_list(&shared)));
+    }
+    if cross {
+        out.push(format!(
+            "Cross-sector partnership: {} meets {}.",
+            nonempty(viewer.sector_label(), "your sector").to_lowercase(),
+            nonempty(other.sector_label(), "another sector").to_lowercase()
+        ));
+    }
+    out
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 fn nonempty<'a>(s: &'a str, or: &'a str) -> &'a str {
@@ -609,8 +640,9 @@ pub fn suggestions_for(pool: &Pool, viewer: i64, limit: usize) -> Vec<Suggestion
         .into_iter()
         .filter_map(|s| {
             let other = pool.person(s.other)?.clone();
-            // The strongest few reasons: a wall of them reads as noise.
-            let reasons = reason_words(pool, me, &other, &s.reasons[..s.reasons.len().min(4)]);
+            // The strongest few sentences: a wall of them reads as noise.
+            let mut reasons = reason_words(pool, me, &other, &s.reasons);
+            reasons.truncate(4);
             Some(SuggestionView { person: other, score: s.score, reasons })
         })
         .collect()
@@ -1643,4 +1675,17 @@ pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value
         }));
     }
     Ok(serde_json::Value::Array(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_read_as_english() {
+        let v = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(and_list(&v(&["a"])), "a");
+        assert_eq!(and_list(&v(&["a", "b"])), "a and b");
+        assert_eq!(and_list(&v(&["a", "b", "c"])), "a, b and c");
+    }
 }
