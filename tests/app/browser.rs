@@ -1,4 +1,5 @@
-//! A real browser: headless Chromium signs up, follows the e-mailed link, logs in.
+//! A real browser: headless Chromium signs up, follows the e-mailed link, logs in; and two
+//! participants request and accept a one-to-one meeting.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -113,5 +114,77 @@ async fn browser_signup_confirm_login_with_screenshot() {
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-signup.png");
     std::fs::write(&out, &png).expect("save screenshot");
     eprintln!("screenshot saved to {}", out.display());
+    b.close().await.expect("close");
+}
+
+async fn log_in(b: &fantoccini::Client, base: &str, addr: &str) {
+    let wait = Duration::from_secs(15);
+    b.goto(&format!("{base}/login")).await.expect("login page");
+    b.wait().at_most(wait).for_element(Locator::Id("email")).await.expect("form");
+    b.find(Locator::Id("email")).await.expect("email").send_keys(addr).await.expect("type");
+    b.find(Locator::Id("password")).await.expect("password").send_keys(PASSWORD).await.expect("type");
+    b.find(Locator::Id("submit")).await.expect("submit").click().await.expect("click");
+    b.wait().at_most(wait).for_element(Locator::Id("logout")).await.expect("logged in");
+}
+
+#[actix_web::test]
+async fn browser_participants_request_and_accept_a_meeting() {
+    use crate::matchmaking::*;
+    let Some(path) = chromedriver_path() else {
+        assert!(std::env::var("REQUIRE_BROWSER").is_err(), "REQUIRE_BROWSER is set but chromedriver is missing");
+        eprintln!("no chromedriver: skipping the browser test");
+        return;
+    };
+    let (app, sink) = TestApp::start().await;
+    let org = app.quick_user("Olga Organiser", &email("olga"), "organiser").await;
+    let ev = create_event(&org, "Browser Partnering").await;
+    open_matchmaking(&org, &ev, "4", "6", &[(at(11, "09:00"), at(11, "10:00"))]).await;
+    let (_, ana_addr, ana) = participant(&app, &ev, "Ana Academic", "KU Leuven", "academia", true, true).await;
+    let (pia_id, pia_addr, pia) = participant(&app, &ev, "Pia Pharma", "Acme Pharma", "pharma", true, true).await;
+    let (cpd, models) = (topic(&app, &ev, "Compound libraries"), topic(&app, &ev, "Preclinical models"));
+    add_opportunity(&ana, &ev, "request", "Compounds for glioma screens", &[&cpd]).await;
+    add_opportunity(&ana, &ev, "offer", "Glioma organoids", &[&models]).await;
+    add_opportunity(&pia, &ev, "offer", "Kinase inhibitor library", &[&cpd]).await;
+    add_opportunity(&pia, &ev, "request", "Tumour models", &[&models]).await;
+
+    let driver = start_driver(&path).await;
+    let b = browser(&driver).await;
+    let wait = Duration::from_secs(15);
+    log_in(&b, &app.base, &ana_addr).await;
+    b.goto(&format!("{}{}", app.base, ev.public("/matches"))).await.expect("matches");
+    let card = b.wait().at_most(wait).for_element(Locator::Id(&format!("match-{pia_id}"))).await.expect("Pia");
+    assert!(card.text().await.expect("text").contains("Kinase inhibitor library"));
+    card.find(Locator::LinkText("Request a meeting")).await.expect("link").click().await.expect("click");
+    b.wait().at_most(wait).for_element(Locator::Id("message")).await.expect("request form");
+    b.find(Locator::Id("message")).await.expect("message").send_keys("Glioma screens?").await.expect("type");
+    b.find(Locator::Id("send-request")).await.expect("send").click().await.expect("click");
+    b.wait().at_most(wait).for_element(Locator::Id("outgoing")).await.expect("my meetings with the request");
+    let msg = b.find(Locator::Id("message")).await.expect("flash");
+    assert!(msg.text().await.expect("text").contains("request is sent"));
+    b.find(Locator::Id("logout")).await.expect("logout").click().await.expect("click");
+
+    // Pia follows the e-mailed link, logs in on the way and accepts.
+    let link =
+        sink.wait_for(&pia_addr, "Meeting request from Ana Academic").await.link(&format!("{}/events/", app.base));
+    b.goto(&link).await.expect("request link");
+    b.wait().at_most(wait).for_element(Locator::Id("password")).await.expect("login first");
+    b.find(Locator::Id("email")).await.expect("email").send_keys(&pia_addr).await.expect("type");
+    b.find(Locator::Id("password")).await.expect("password").send_keys(PASSWORD).await.expect("type");
+    b.find(Locator::Id("submit")).await.expect("submit").click().await.expect("click");
+    b.wait()
+        .at_most(wait)
+        .for_element(Locator::Id("accept"))
+        .await
+        .expect("the request page")
+        .click()
+        .await
+        .expect("accept");
+    let table = b.wait().at_most(wait).for_element(Locator::Id("my-meetings")).await.expect("the meeting");
+    let text = table.text().await.expect("text");
+    assert!(text.contains("Ana Academic") && text.contains("Table 1"), "{text}");
+    assert_eq!(meetings_of(&app, &ev).len(), 1);
+    let png = b.screenshot().await.expect("screenshot");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-meeting.png");
+    std::fs::write(&out, &png).expect("save screenshot");
     b.close().await.expect("close");
 }

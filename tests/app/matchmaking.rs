@@ -21,25 +21,25 @@ fn year() -> i32 {
 }
 
 /// A local time in Brussels on day `day` of next June, as typed into the forms.
-fn at(day: u32, hm: &str) -> String {
+pub(crate) fn at(day: u32, hm: &str) -> String {
     format!("{}-06-{day:02}T{hm}", year())
 }
 
-struct Ev {
-    id: i64,
-    slug: String,
+pub(crate) struct Ev {
+    pub id: i64,
+    pub slug: String,
 }
 
 impl Ev {
-    fn org(&self, rest: &str) -> String {
+    pub fn org(&self, rest: &str) -> String {
         format!("/organise/events/{}{rest}", self.id)
     }
-    fn public(&self, rest: &str) -> String {
+    pub fn public(&self, rest: &str) -> String {
         format!("/events/{}{rest}", self.slug)
     }
 }
 
-async fn create_event(org: &Client, title: &str) -> Ev {
+pub(crate) async fn create_event(org: &Client, title: &str) -> Ev {
     let slug = format!("mm-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let (starts, ends) = (at(10, "08:30"), at(11, "18:00"));
     let r = org
@@ -67,7 +67,7 @@ async fn create_event(org: &Client, title: &str) -> Ev {
 }
 
 /// Opens matchmaking with `tables` tables and the slots of `windows` (local times).
-async fn open_matchmaking(org: &Client, ev: &Ev, tables: &str, max: &str, windows: &[(String, String)]) {
+pub(crate) async fn open_matchmaking(org: &Client, ev: &Ev, tables: &str, max: &str, windows: &[(String, String)]) {
     let r = org
         .post(
             &ev.org("/matchmaking"),
@@ -92,7 +92,7 @@ async fn open_matchmaking(org: &Client, ev: &Ev, tables: &str, max: &str, window
 }
 
 /// A confirmed participant with the given consents, logged in.
-async fn participant(
+pub(crate) async fn participant(
     app: &TestApp,
     ev: &Ev,
     name: &str,
@@ -124,7 +124,7 @@ async fn participant(
     (uid, addr, c)
 }
 
-fn topic(app: &TestApp, ev: &Ev, name: &str) -> String {
+pub(crate) fn topic(app: &TestApp, ev: &Ev, name: &str) -> String {
     app.with_conn(|c| {
         topics::table
             .filter(topics::event_id.eq(ev.id).and(topics::name.eq(name)))
@@ -135,14 +135,14 @@ fn topic(app: &TestApp, ev: &Ev, name: &str) -> String {
     })
 }
 
-async fn add_opportunity(c: &Client, ev: &Ev, kind: &str, title: &str, topic_ids: &[&str]) {
+pub(crate) async fn add_opportunity(c: &Client, ev: &Ev, kind: &str, title: &str, topic_ids: &[&str]) {
     let mut f = vec![("kind", kind), ("title", title), ("description", "")];
     f.extend(topic_ids.iter().map(|t| ("topics", *t)));
     let r = c.post(&ev.public("/matchmaking/opportunities"), &f).await;
     assert_eq!(r.status, 303, "opportunity: {}", r.body);
 }
 
-fn meetings_of(app: &TestApp, ev: &Ev) -> Vec<(i64, i64, i32, i64, i64, String, bool)> {
+pub(crate) fn meetings_of(app: &TestApp, ev: &Ev) -> Vec<(i64, i64, i32, i64, i64, String, bool)> {
     app.with_conn(|c| {
         meetings::table
             .filter(meetings::event_id.eq(ev.id))
