@@ -6,6 +6,7 @@
 
 mod content;
 pub(crate) mod people;
+pub mod scaled;
 
 use std::time::Instant;
 
@@ -154,6 +155,30 @@ pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
 }
 
 const ORGANISER_EMAIL: &str = "organiser@demo.liaison.example.org";
+/// Links in e-mails the demo queues (and deletes before the worker starts).
+const MAIL_BASE: &str = "http://demo.invalid";
+
+/// The demo organiser's id, creating the account (with a password nobody knows) if needed.
+fn ensure_organiser(c: &mut DbConn) -> anyhow::Result<i64> {
+    if let Some(u) = find_by_email(c, ORGANISER_EMAIL)? {
+        return Ok(u.id);
+    }
+    let p = PEOPLE.iter().find(|p| p.email == ORGANISER_EMAIL).ok_or_else(|| anyhow::anyhow!("no demo organiser"))?;
+    let t = now();
+    Ok(diesel::insert_into(users::table)
+        .values((
+            users::email.eq(p.email),
+            users::name.eq(p.name),
+            users::password_hash.eq(hash_blocking(&readable_password())?),
+            users::role.eq(p.role.as_str()),
+            users::email_confirmed_at.eq(Some(t)),
+            users::organisation.eq(p.organisation),
+            users::created_at.eq(t),
+            users::updated_at.eq(t),
+        ))
+        .returning(users::id)
+        .get_result(c)?)
+}
 
 /// Nothing but (perhaps) the demo team's own accounts: no events, no other people.
 fn is_empty(c: &mut DbConn) -> anyhow::Result<bool> {

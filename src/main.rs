@@ -38,6 +38,16 @@ enum Command {
         #[arg(long, default_value = "Administrator")]
         name: String,
     },
+    /// Add one large generated event (participants, programme, matchmaking, published
+    /// meeting schedule) for load tests and benchmarks; prints a participant login.
+    DemoData {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long, default_value_t = 5000)]
+        participants: usize,
+        #[arg(long, default_value_t = 120)]
+        sessions: usize,
+    },
     /// Run the meeting scheduler alone on an instance file (the interchange format of
     /// DESIGN.md) and write the timetable.
     Schedule {
@@ -76,6 +86,25 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CreateAdmin { db, email, name } => create_admin(&db, &email, &name),
         Command::Schedule { input, output } => schedule(&input, &output),
+        Command::DemoData { db, participants, sessions } => {
+            if !(2..=50_000).contains(&participants) || sessions > 2_000 {
+                anyhow::bail!("--participants must be between 2 and 50000 and --sessions at most 2000");
+            }
+            let db = open(&db)?;
+            db.migrate()?;
+            let started = std::time::Instant::now();
+            let s = liaison::demo::scaled::seed(&db, participants, sessions)?;
+            println!(
+                "Added /events/{}: {} participants, {} sessions, {} meetings in {:.1} s.",
+                s.slug,
+                s.participants,
+                s.sessions,
+                s.meetings,
+                started.elapsed().as_secs_f64()
+            );
+            println!("Participant login: {}  password: {}", s.attendee_email, s.password);
+            Ok(())
+        }
     }
 }
 

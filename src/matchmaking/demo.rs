@@ -154,60 +154,8 @@ pub fn seed(
     };
     service::add_window(c, event.id, organiser, at(9, 30)?, at(12, 30)?, 20)?.map_err(AppError::internal)?;
     service::add_window(c, event.id, organiser, at(14, 0)?, at(16, 20)?, 20)?.map_err(AppError::internal)?;
-    let slots = service::slots(c, event.id)?;
-    let topic_id: HashMap<String, i64> = t::table
-        .filter(t::event_id.eq(event.id))
-        .select((t::name, t::id))
-        .load::<(String, i64)>(c)?
-        .into_iter()
-        .collect();
-    let id_of = |name: &str| topic_id.get(name).copied();
-
-    let mut profiles = 0;
-    let mut in_matchmaking = Vec::new();
-    for (i, (uid, sector, areas)) in people.iter().enumerate() {
-        let featured = i == 0;
-        let area_ids: Vec<i64> = areas.iter().flat_map(|a| area_topics(a).iter()).filter_map(|n| id_of(n)).collect();
-        let area_names: Vec<&str> = areas.iter().flat_map(|a| area_topics(a).iter().copied()).collect();
-        let tpl = templates(sector);
-        let mut interests = area_ids.clone();
-        // A capability or two from their sector's templates.
-        for _ in 0..2 {
-            let (_, _, caps) = *rng.pick(tpl);
-            let cap: &str = caps[rng.below(caps.len())];
-            if let Some(id) = id_of(cap) {
-                interests.push(id);
-            }
-        }
-        let unavailable: Vec<i64> = slots.iter().filter(|_| !featured && rng.chance(0.15)).map(|s| s.id).collect();
-        let about = String::new();
-        let cap = if rng.chance(0.3) { Some(4 + rng.below(4) as i32) } else { None };
-        service::save_profile(c, event.id, *uid, &ProfileInput { about, max_meetings: cap, interests, unavailable })?;
-        let n = if featured { 3 } else { 1 + rng.below(3) };
-        let mut used = Vec::new();
-        for k in 0..n {
-            let pick = if featured { k % tpl.len() } else { rng.below(tpl.len()) };
-            if used.contains(&pick) {
-                continue;
-            }
-            used.push(pick);
-            let (kind, title, caps) = tpl[pick];
-            let area = if area_names.is_empty() { "Rare diseases" } else { area_names[rng.below(area_names.len())] };
-            let mut topics: Vec<i64> = caps.iter().filter_map(|n| id_of(n)).collect();
-            topics.extend(id_of(area));
-            topics.sort_unstable();
-            topics.dedup();
-            let input = OpportunityInput {
-                kind: if kind == "offer" { "offer" } else { "request" },
-                title: title.replace("{area}", &area.to_lowercase()),
-                description: String::new(),
-                topics,
-            };
-            service::add_opportunity(c, event.id, *uid, &input)?.map_err(AppError::internal)?;
-        }
-        profiles += 1;
-        in_matchmaking.push(*uid);
-    }
+    let profiles = seed_profiles(c, event, people, &mut rng)?;
+    let in_matchmaking: Vec<i64> = people.iter().map(|(u, _, _)| *u).collect();
 
     // Requests: people ask their best matches; the answers spread over every state.
     let s = service::settings(c, event.id)?;
@@ -271,4 +219,69 @@ pub fn seed(
     service::publish(c, base_url, event, organiser)?;
     let meetings = service::meetings(c, event.id)?.len();
     Ok(Summary { profiles, requests, meetings, quality: run.quality })
+}
+
+/// Gives each of `people` (user id, sector, questionnaire areas; the featured one first) a
+/// matchmaking profile: interests, availability with some busy slots, and one to three
+/// cooperation opportunities from their sector's templates. Returns how many.
+pub fn seed_profiles(
+    c: &mut DbConn,
+    event: &Event,
+    people: &[(i64, String, Vec<&str>)],
+    rng: &mut Rng,
+) -> Result<usize, AppError> {
+    let slots = service::slots(c, event.id)?;
+    let topic_id: HashMap<String, i64> = t::table
+        .filter(t::event_id.eq(event.id))
+        .select((t::name, t::id))
+        .load::<(String, i64)>(c)?
+        .into_iter()
+        .collect();
+    let id_of = |name: &str| topic_id.get(name).copied();
+
+    let mut profiles = 0;
+    for (i, (uid, sector, areas)) in people.iter().enumerate() {
+        let featured = i == 0;
+        let area_ids: Vec<i64> = areas.iter().flat_map(|a| area_topics(a).iter()).filter_map(|n| id_of(n)).collect();
+        let area_names: Vec<&str> = areas.iter().flat_map(|a| area_topics(a).iter().copied()).collect();
+        let tpl = templates(sector);
+        let mut interests = area_ids.clone();
+        // A capability or two from their sector's templates.
+        for _ in 0..2 {
+            let (_, _, caps) = *rng.pick(tpl);
+            let cap: &str = caps[rng.below(caps.len())];
+            if let Some(id) = id_of(cap) {
+                interests.push(id);
+            }
+        }
+        let unavailable: Vec<i64> = slots.iter().filter(|_| !featured && rng.chance(0.15)).map(|s| s.id).collect();
+        let about = String::new();
+        let cap = if rng.chance(0.3) { Some(4 + rng.below(4) as i32) } else { None };
+        service::save_profile(c, event.id, *uid, &ProfileInput { about, max_meetings: cap, interests, unavailable })?;
+        let n = if featured { 3 } else { 1 + rng.below(3) };
+        let mut used = Vec::new();
+        for k in 0..n {
+            let pick = if featured { k % tpl.len() } else { rng.below(tpl.len()) };
+            if used.contains(&pick) {
+                continue;
+            }
+            used.push(pick);
+            let (kind, title, caps) = tpl[pick];
+            let area = if area_names.is_empty() { "Rare diseases" } else { area_names[rng.below(area_names.len())] };
+            let mut topics: Vec<i64> = caps.iter().filter_map(|n| id_of(n)).collect();
+            topics.extend(id_of(area));
+            topics.sort_unstable();
+            topics.dedup();
+            let input = OpportunityInput {
+                kind: if kind == "offer" { "offer" } else { "request" },
+                title: title.replace("{area}", &area.to_lowercase()),
+                description: String::new(),
+                topics,
+            };
+            service::add_opportunity(c, event.id, *uid, &input)?.map_err(AppError::internal)?;
+        }
+        profiles += 1;
+    }
+
+    Ok(profiles)
 }
