@@ -30,6 +30,7 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Key for the secret addresses of personal calendar feeds (derived from the cookie key).
     pub feed_key: Vec<u8>,
+    pub limits: Arc<crate::web::limits::RateLimits>,
     mail_wake: Arc<Notify>,
 }
 
@@ -72,7 +73,15 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         base_url: settings.base_url.clone(),
         passwords: Passwords::new(settings.hash_concurrency)?,
         feed_key: settings.cookie_key.signing().to_vec(),
+        limits: Arc::new(crate::web::limits::RateLimits::new(settings.rate_limits)),
         mail_wake: wake,
+    });
+    let limits = state.limits.clone();
+    actix_web::rt::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(600)).await;
+            limits.retain_recent();
+        }
     });
     let key = settings.cookie_key.clone();
     let secure = settings.secure_cookies;

@@ -69,6 +69,11 @@ pub struct Config {
     #[arg(long, env = "LIAISON_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<usize>,
 
+    /// Rate limits per address and per account on sign-up, login, reset and confirmation
+    /// e-mails and meeting requests ("false" turns them off, e.g. for load tests from one host).
+    #[arg(long, env = "LIAISON_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rate_limits: bool,
+
     /// First retry delay of a failed e-mail in milliseconds; it doubles on each attempt.
     #[arg(long, env = "LIAISON_MAIL_RETRY_MS", default_value_t = 30_000, hide = true)]
     pub mail_retry_ms: u64,
@@ -100,6 +105,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub workers: usize,
     pub hash_concurrency: usize,
+    pub rate_limits: bool,
     pub change_quiet: Duration,
     pub digest_after: Duration,
 }
@@ -176,6 +182,7 @@ impl Config {
             },
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),
+            rate_limits: self.rate_limits,
             change_quiet: Duration::from_millis(self.change_quiet_ms),
             digest_after: Duration::from_secs(self.digest_after_minutes * 60),
         })

@@ -11,6 +11,7 @@ use super::throttle;
 use super::tokens::{self, Purpose, TokenProblem};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::web::limits::Action;
 use crate::web::{client_ip, redirect, render, render_status, safe_next, Authed, FormErrors, PageCtx};
 
 type State = web::Data<AppState>;
@@ -55,8 +56,14 @@ pub async fn signup_page(ctx: PageCtx, q: web::Query<SignupQuery>) -> AppResult<
     render(&SignupPage { ctx, name: q.name, email: q.email, next: q.next, errors: FormErrors::default() })
 }
 
-pub async fn signup_submit(ctx: PageCtx, state: State, form: web::Form<SignupForm>) -> AppResult<HttpResponse> {
+pub async fn signup_submit(
+    ctx: PageCtx,
+    state: State,
+    req: HttpRequest,
+    form: web::Form<SignupForm>,
+) -> AppResult<HttpResponse> {
     let f = form.into_inner();
+    state.limits.check(Action::SignUp, &client_ip(&req), Some(&normalise_email(&f.email)))?;
     let mut errors = FormErrors::default();
     check_name(&mut errors, "name", &f.name);
     check_email(&mut errors, "email", &f.email);
@@ -184,8 +191,14 @@ pub async fn resend_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     render(&resend_form(ctx, String::new(), FormErrors::default()))
 }
 
-pub async fn resend_submit(ctx: PageCtx, state: State, form: web::Form<EmailForm>) -> AppResult<HttpResponse> {
+pub async fn resend_submit(
+    ctx: PageCtx,
+    state: State,
+    req: HttpRequest,
+    form: web::Form<EmailForm>,
+) -> AppResult<HttpResponse> {
     let f = form.into_inner();
+    state.limits.check(Action::ConfirmationMail, &client_ip(&req), Some(&normalise_email(&f.email)))?;
     let mut errors = FormErrors::default();
     check_email(&mut errors, "email", &f.email);
     if !errors.is_empty() {
@@ -242,6 +255,7 @@ pub async fn login_submit(
     let f = form.into_inner();
     let email = normalise_email(&f.email);
     let ip = client_ip(&req);
+    state.limits.check(Action::Login, &ip, Some(&email))?;
     let page = |ctx, error: String, unconfirmed| LoginPage {
         ctx,
         email: f.email.clone(),
@@ -315,8 +329,14 @@ pub async fn forgot_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     render(&forgot_form(ctx, String::new(), FormErrors::default()))
 }
 
-pub async fn forgot_submit(ctx: PageCtx, state: State, form: web::Form<EmailForm>) -> AppResult<HttpResponse> {
+pub async fn forgot_submit(
+    ctx: PageCtx,
+    state: State,
+    req: HttpRequest,
+    form: web::Form<EmailForm>,
+) -> AppResult<HttpResponse> {
     let f = form.into_inner();
+    state.limits.check(Action::PasswordReset, &client_ip(&req), Some(&normalise_email(&f.email)))?;
     let mut errors = FormErrors::default();
     check_email(&mut errors, "email", &f.email);
     if !errors.is_empty() {

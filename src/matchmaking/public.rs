@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::model::{text_limit, Event};
 use crate::events::public::visible_event;
 use crate::web::form::FormData;
+use crate::web::limits::Action;
 use crate::web::{redirect, render, render_status, Authed, FormErrors, PageCtx};
 
 type State = web::Data<AppState>;
@@ -453,11 +454,14 @@ pub async fn person(authed: Authed, state: State, path: web::Path<(String, i64)>
 pub async fn request(
     authed: Authed,
     state: State,
+    req: actix_web::HttpRequest,
     path: web::Path<(String, i64)>,
     form: FormData,
 ) -> AppResult<HttpResponse> {
     let (slug, other) = path.into_inner();
     let p = participant_or_return!(state, authed, slug);
+    let account = p.me.user_id.to_string();
+    state.limits.check(Action::MeetingRequest, &crate::web::client_ip(&req), Some(&account))?;
     let message = form.get("message").trim().replace("\r\n", "\n");
     let mut errors = FormErrors::default();
     check_message(&mut errors, &message);

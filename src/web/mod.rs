@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod csrf;
 pub mod form;
+pub mod limits;
 pub mod markdown;
 pub mod security;
 

@@ -138,3 +138,45 @@ async fn unknown_pages_are_404_and_forbidden_pages_403_without_internals() {
     let r = u.post("/admin/users/not-a-number/role", &[("role", "organiser")]).await;
     assert!(r.status == 403 || r.status == 404, "{}", r.status);
 }
+
+#[actix_web::test]
+async fn rate_limits_answer_429_with_retry_after_and_send_nothing_more() {
+    let sink = SmtpSink::start().await;
+    let app =
+        TestApp::start_with(Options { smtp_url: Some(sink.url()), rate_limits: true, ..Default::default() }).await;
+    let c = app.client();
+    let addr = email("limited");
+    app.insert_user("Lim Ited", &addr, "attendee", "", "", "");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        statuses.push(c.post("/password/forgot", &[("email", &addr)]).await.status);
+    }
+    assert_eq!(statuses, vec![303, 303, 303, 429, 429], "three resets per account, then a wait");
+    let r = c.post("/password/forgot", &[("email", &addr)]).await;
+    assert_eq!(r.status, 429);
+    let retry: u64 = r.header("retry-after").parse().expect("Retry-After in seconds");
+    assert!(retry > 0);
+    assert!(r.has("Too many password reset requests"), "{}", r.body);
+    // Only the three accepted requests wrote an e-mail.
+    let n: i64 = app.with_conn(|conn| {
+        liaison::db::schema::outbox::table
+            .filter(liaison::db::schema::outbox::to_addr.eq(&addr))
+            .count()
+            .get_result(conn)
+            .expect("count")
+    });
+    assert_eq!(n, 3);
+    // Sign-ups from one address: twenty, then a wait.
+    let mut ok = 0;
+    for i in 0..22 {
+        let r = c
+            .post("/signup", &[("name", "Many"), ("email", &email(&format!("many{i}"))), ("password", PASSWORD)])
+            .await;
+        if r.status == 303 {
+            ok += 1;
+        } else {
+            assert_eq!(r.status, 429);
+        }
+    }
+    assert_eq!(ok, 20);
+}

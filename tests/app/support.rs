@@ -195,11 +195,12 @@ pub struct Options {
     pub db_url: Option<(String, Arc<tempfile::TempDir>)>,
     pub base_url: Option<String>,
     pub mail_worker: bool,
+    pub rate_limits: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { smtp_url: None, db_url: None, base_url: None, mail_worker: true }
+        Options { smtp_url: None, db_url: None, base_url: None, mail_worker: true, rate_limits: false }
     }
 }
 
@@ -232,6 +233,8 @@ impl TestApp {
         config.secret_key = Some("test-secret-key-that-is-long-enough-0123456789".into());
         config.workers = Some(2);
         config.hash_concurrency = Some(2);
+        // Tests send hundreds of requests from one address; one test turns the limits on.
+        config.rate_limits = opts.rate_limits;
         config.mail_retry_ms = 200;
         config.mail_poll_ms = 50;
         let settings = config.resolve().expect("test settings");
