@@ -13,6 +13,7 @@
 //! bounded by the posting lengths of informative topics. Offer/seek topics are never capped.
 
 use super::scoring::{better, Model, Profile, ScoredPair, ScoringParams, Suggestion};
+use std::collections::BinaryHeap;
 
 /// Inverted indexes over a scoring model.
 pub(super) struct Index {
@@ -44,6 +45,49 @@ impl Index {
     }
 }
 
+/// Candidate ordered best first (score descending, then id ascending).
+#[derive(PartialEq)]
+struct Cand(f64, i64, u32);
+impl Eq for Cand {}
+impl PartialOrd for Cand {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Cand {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        better((self.0, self.1), (o.0, o.1))
+    }
+}
+
+/// Bounded best-`want` selection; `thr` is the worst kept score once full.
+struct Top {
+    heap: BinaryHeap<Cand>,
+    thr: f64,
+    thr_id: i64,
+    want: usize,
+}
+
+impl Top {
+    #[inline(never)]
+    fn offer(&mut self, c: Cand) {
+        if self.heap.len() < self.want {
+            self.heap.push(c);
+        } else if self.heap.peek().is_some_and(|w| c < *w) {
+            self.heap.pop();
+            self.heap.push(c);
+        } else {
+            return;
+        }
+        if self.heap.len() == self.want {
+            if let Some(w) = self.heap.peek() {
+                self.thr = w.0;
+                self.thr_id = w.1;
+            }
+        }
+    }
+}
+
 /// Reusable scratch space for one viewer's accumulation.
 pub(super) struct Scratch {
     acc: Vec<f64>,
@@ -63,47 +107,117 @@ pub(super) fn top_k(m: &Model, ix: &Index, i: usize, k: usize, s: &mut Scratch) 
         return Vec::new();
     }
     let p = &m.prepared[i];
-    let add = |list: &[u32], w: f64, acc: &mut Vec<f64>, touched: &mut Vec<u32>| {
-        for &j in list {
-            let a = &mut acc[j as usize];
-            if *a == 0.0 {
-                touched.push(j);
+    let n = m.prepared.len();
+    // Total posting length: when it is a large share of N, scanning the dense array is cheaper
+    // than tracking touched entries.
+    let mut total = 0usize;
+    for &(t, _) in &p.seeks {
+        total += ix.offer[t as usize].len();
+    }
+    for &(t, _) in &p.offers {
+        total += ix.seek[t as usize].len();
+    }
+    for &t in &p.interests {
+        total += ix.interest[t as usize].len();
+    }
+    let dense = total * 4 > n;
+    let acc = &mut s.acc;
+    let touched = &mut s.touched;
+    let mut add = |list: &[u32], w: f64| {
+        if dense {
+            for &j in list {
+                acc[j as usize] += w;
             }
-            *a += w;
+        } else {
+            for &j in list {
+                let a = &mut acc[j as usize];
+                if *a == 0.0 {
+                    touched.push(j);
+                }
+                *a += w;
+            }
         }
     };
     // Same order as Model::topic_score: seeks, offers, interests, each sorted by topic.
     for &(t, _) in &p.seeks {
-        let w = super::scoring::W_COMPLEMENT * m.idf[t as usize];
-        add(&ix.offer[t as usize], w, &mut s.acc, &mut s.touched);
+        add(&ix.offer[t as usize], super::scoring::W_COMPLEMENT * m.idf[t as usize]);
     }
     for &(t, _) in &p.offers {
-        let w = super::scoring::W_COMPLEMENT * m.idf[t as usize];
-        add(&ix.seek[t as usize], w, &mut s.acc, &mut s.touched);
+        add(&ix.seek[t as usize], super::scoring::W_COMPLEMENT * m.idf[t as usize]);
     }
     for &t in &p.interests {
-        if m.ignored_interest[t as usize] {
-            continue;
+        if !m.ignored_interest[t as usize] {
+            add(&ix.interest[t as usize], super::scoring::W_INTEREST * m.idf[t as usize]);
         }
-        let w = super::scoring::W_INTEREST * m.idf[t as usize];
-        add(&ix.interest[t as usize], w, &mut s.acc, &mut s.touched);
     }
-    s.cand.clear();
-    for &j in &s.touched {
-        let topic = s.acc[j as usize];
-        s.acc[j as usize] = 0.0;
-        if topic > 0.0 && m.allowed(i, j as usize) {
+    // Bounded selection of the best `want` candidates (worst on top of the heap), then drop
+    // disallowed ones (same organisation, excluded); if too many were dropped, redo with the
+    // filter applied first.
+    let want = k + 8;
+    for pass in 0..2 {
+        let filter_first = pass == 1;
+        let bonus = m.cross_sector_bonus.max(0.0);
+        let mut top = Top { heap: BinaryHeap::with_capacity(want + 1), thr: f64::NEG_INFINITY, thr_id: i64::MAX, want };
+        let offer = |j: u32, topic: f64, top: &mut Top| {
             let score = m.finish(i, j as usize, topic);
-            s.cand.push((score, m.prepared[j as usize].id, j));
+            let id = m.prepared[j as usize].id;
+            if top.heap.len() == top.want && (score < top.thr || (score == top.thr && id >= top.thr_id)) {
+                return;
+            }
+            if filter_first && !m.allowed(i, j as usize) {
+                return;
+            }
+            top.offer(Cand(score, id, j));
+        };
+        if dense {
+            // Chunked scan: skip 16 entries at once when none can reach the threshold.
+            const CH: usize = 16;
+            let chunks = s.acc.chunks_exact(CH);
+            let rest_start = s.acc.len() - chunks.remainder().len();
+            for (c, chunk) in chunks.enumerate() {
+                let lim = (top.thr - bonus).max(f64::MIN_POSITIVE);
+                if !chunk.iter().fold(false, |any, &t| any | (t >= lim)) {
+                    continue;
+                }
+                for (k, &topic) in chunk.iter().enumerate() {
+                    if topic > 0.0 && topic + bonus >= top.thr {
+                        offer((c * CH + k) as u32, topic, &mut top);
+                    }
+                }
+            }
+            for (k, &topic) in s.acc[rest_start..].iter().enumerate() {
+                if topic > 0.0 && topic + bonus >= top.thr {
+                    offer((rest_start + k) as u32, topic, &mut top);
+                }
+            }
+        } else {
+            for &j in &s.touched {
+                let topic = s.acc[j as usize];
+                if topic > 0.0 && topic + bonus >= top.thr {
+                    offer(j, topic, &mut top);
+                }
+            }
+        }
+        let heap = top.heap;
+        let mut v = heap.into_vec();
+        v.sort_unstable();
+        let before = v.len();
+        v.retain(|c| m.allowed(i, c.2 as usize));
+        if v.len() >= k || before < want || filter_first {
+            v.truncate(k);
+            s.cand.clear();
+            s.cand.extend(v.iter().map(|c| (c.0, c.1, c.2)));
+            break;
+        }
+    }
+    if dense {
+        s.acc.fill(0.0);
+    } else {
+        for &j in &s.touched {
+            s.acc[j as usize] = 0.0;
         }
     }
     s.touched.clear();
-    let cmp = |x: &(f64, i64, u32), y: &(f64, i64, u32)| better((x.0, x.1), (y.0, y.1));
-    if s.cand.len() > k {
-        s.cand.select_nth_unstable_by(k - 1, cmp);
-        s.cand.truncate(k);
-    }
-    s.cand.sort_unstable_by(cmp);
     s.cand.iter().map(|c| (c.2, c.0)).collect()
 }
 
@@ -156,6 +270,25 @@ pub fn scored_pairs(profiles: &[Profile], params: &ScoringParams, per_person: us
             score: m.finish(x as usize, y as usize, m.topic_score(x as usize, y as usize)),
         })
         .collect()
+}
+
+/// The scheduler's pair list from already computed suggestions (e.g. `suggest_all` output shown
+/// to the participants), without recomputing scores: union of all lists as unordered pairs
+/// (`a < b`), sorted by (a, b); the score is the one seen by the lower id if that viewer lists
+/// the pair, else the other's (equal up to floating-point summation order).
+pub fn pairs_from_suggestions(all: &[(i64, Vec<Suggestion>)]) -> Vec<ScoredPair> {
+    let mut v: Vec<(i64, i64, bool, f64)> = all
+        .iter()
+        .flat_map(|(viewer, list)| {
+            list.iter().map(move |s| {
+                let (a, b) = ((*viewer).min(s.other), (*viewer).max(s.other));
+                (a, b, *viewer != a, s.score)
+            })
+        })
+        .collect();
+    v.sort_by_key(|x| (x.0, x.1, x.2));
+    v.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
+    v.into_iter().map(|(a, b, _, score)| ScoredPair { a, b, score }).collect()
 }
 
 #[cfg(test)]
@@ -272,7 +405,10 @@ mod tests {
         for seed in 0..6 {
             let n = 40 + 37 * seed as usize;
             let ps = generate_profiles(n, seed);
-            let p = ScoringParams { cross_sector_bonus: if seed % 2 == 0 { 1.5 } else { 0.0 }, ..Default::default() };
+            let p = ScoringParams {
+                cross_sector_bonus: if seed.is_multiple_of(2) { 1.5 } else { 0.0 },
+                ..Default::default()
+            };
             let a = suggest_all(&ps, &p, 8);
             let b = suggest_all_bruteforce(&ps, &p, 8);
             assert_eq!(a, b, "seed {seed}");
@@ -287,6 +423,12 @@ mod tests {
                 }
             }
             let pairs = scored_pairs(&ps, &p, 8);
+            let from = pairs_from_suggestions(&a);
+            assert_eq!(from.len(), pairs.len());
+            for (x, y) in from.iter().zip(&pairs) {
+                assert_eq!((x.a, x.b), (y.a, y.b));
+                assert!((x.score - y.score).abs() < 1e-9);
+            }
             for w in pairs.windows(2) {
                 assert!((w[0].a, w[0].b) < (w[1].a, w[1].b));
             }

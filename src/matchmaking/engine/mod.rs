@@ -15,7 +15,7 @@ pub mod interchange;
 pub mod schedule;
 pub mod scoring;
 
-pub use self::candidates::{scored_pairs, suggest_all, suggest_for};
+pub use self::candidates::{pairs_from_suggestions, scored_pairs, suggest_all, suggest_for};
 pub use self::check::{check_feasible, objective};
 pub use self::interchange::{
     Instance, InstanceError, LockedIdx, LockedMeeting, Meeting, PairIdx, PairIn, Participant, Problem, Solution,
@@ -116,7 +116,7 @@ mod tests {
         let mut exact_hits = 0;
         let mut exact_total = 0;
         for seed in 0..200u64 {
-            let inst = random_instance(seed, if seed % 4 == 0 { 12 } else { 6 });
+            let inst = random_instance(seed, if seed.is_multiple_of(4) { 12 } else { 6 });
             let tt = schedule(&inst).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             check_feasible(&inst, &tt).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             assert!(tt.upper_bound + 1e-9 >= tt.objective, "seed {seed}");
@@ -239,6 +239,80 @@ mod tests {
             assert!(!e.to_string().is_empty());
             assert!(check_feasible(x, &schedule(&good).unwrap()).is_err());
         }
+    }
+
+    #[test]
+    fn checker_rejects_broken_timetables() {
+        let inst = generate_instance(60, Regime::ScarceTables, 9);
+        let tt = schedule(&inst).unwrap();
+        check_feasible(&inst, &tt).unwrap();
+        assert!(tt.meetings.len() >= 3);
+        let mut bad = Vec::new();
+        let mut x = tt.clone();
+        x.meetings[1].slot = x.meetings[0].slot;
+        x.meetings[1].table = x.meetings[0].table;
+        bad.push(x); // table used twice (or person clash)
+        let mut x = tt.clone();
+        x.meetings[0].table = inst.tables_per_slot + 1;
+        bad.push(x);
+        let mut x = tt.clone();
+        x.meetings[0].slot = inst.slots;
+        bad.push(x);
+        let mut x = tt.clone();
+        x.meetings.push(x.meetings[0].clone());
+        bad.push(x);
+        let mut x = tt.clone();
+        x.meetings[0].b = x.meetings[0].a.clone();
+        bad.push(x);
+        let mut x = tt.clone();
+        x.objective += 1.0;
+        bad.push(x);
+        let mut x = tt.clone();
+        x.upper_bound = x.objective - 1.0;
+        bad.push(x);
+        let mut x = tt.clone();
+        x.requested_scheduled += 1;
+        bad.push(x);
+        for (i, x) in bad.iter().enumerate() {
+            assert!(check_feasible(&inst, x).is_err(), "case {i} accepted");
+        }
+        // A pair that is not a candidate pair.
+        let mut x = tt.clone();
+        let ids: Vec<&str> = inst.participants.iter().map(|p| p.id.as_str()).collect();
+        'outer: for a in &ids {
+            for b in &ids {
+                if a != b && !inst.pairs.iter().any(|p| (p.a == *a && p.b == *b) || (p.a == *b && p.b == *a)) {
+                    x.meetings[0].a = a.to_string();
+                    x.meetings[0].b = b.to_string();
+                    break 'outer;
+                }
+            }
+        }
+        assert!(check_feasible(&inst, &x).is_err());
+    }
+
+    #[test]
+    fn empty_and_degenerate_instances() {
+        let inst = Instance {
+            slots: 3,
+            tables_per_slot: 1,
+            fairness_bonus: 1.0,
+            participants: vec![],
+            pairs: vec![],
+            locked: vec![],
+        };
+        let tt = schedule(&inst).unwrap();
+        assert!(tt.meetings.is_empty());
+        assert_eq!(tt.quality, 1.0);
+        check_feasible(&inst, &tt).unwrap();
+        let j = r#"{ "slots": 64, "tables_per_slot": 1, "fairness_bonus": 2.0,
+            "participants": [ { "id": "a", "max_meetings": 100, "available_slots": [63] },
+                              { "id": "b", "max_meetings": 100, "available_slots": [63] } ],
+            "pairs": [ { "a": "a", "b": "b", "weight": 0.0, "requested": true } ] }"#;
+        let inst: Instance = serde_json::from_str(j).unwrap();
+        let tt = schedule(&inst).unwrap();
+        check_feasible(&inst, &tt).unwrap();
+        assert_eq!((tt.meetings[0].slot, tt.requested_scheduled), (63, 1));
     }
 
     #[test]

@@ -24,19 +24,34 @@ pub struct SolveOptions {
     pub kempe_max_len: usize,
     /// Coordinate-descent sweeps for the upper bound.
     pub bound_sweeps: usize,
-    /// Subgradient steps per burst for the upper bound.
-    pub bound_subgradient_steps: usize,
+    /// Work limit of the bound: sweeps × (pair, slot) entries.
+    pub bound_work: usize,
+    /// Ejection-chain rounds, depth and branching.
+    pub chain_rounds: usize,
+    pub chain_depth: usize,
+    pub chain_branch: usize,
+    /// Node budgets: per chain start, and in total per participant.
+    pub chain_nodes_per_start: usize,
+    pub chain_nodes_per_person: usize,
+    /// Minimal total node budget (small events).
+    pub chain_nodes_min: usize,
 }
 
 impl Default for SolveOptions {
     fn default() -> Self {
         SolveOptions {
-            ls_passes: 4,
+            ls_passes: 1,
             exact_requested_max: 16,
             exact_node_limit: 200_000,
             kempe_max_len: 24,
-            bound_sweeps: 30,
-            bound_subgradient_steps: 40,
+            bound_sweeps: 8,
+            bound_work: 5_000_000,
+            chain_rounds: 8,
+            chain_depth: 6,
+            chain_branch: 10,
+            chain_nodes_per_start: 1000,
+            chain_nodes_per_person: 40,
+            chain_nodes_min: 120_000,
         }
     }
 }
@@ -89,6 +104,13 @@ pub(super) struct State<'a> {
     heaps: Vec<BinaryHeap<HeapItem>>,
     version: Vec<u32>,
     open_mask: u64,
+    /// Node budget of the current ejection-chain search.
+    nodes_left: usize,
+    /// Per-person visit stamps of the current chain search (each person expanded once).
+    visit: Vec<u32>,
+    stamp: u32,
+    /// inv[k] = fairness_bonus / k (inv[0] unused).
+    inv: Vec<f64>,
 }
 
 impl<'a> State<'a> {
@@ -99,6 +121,9 @@ impl<'a> State<'a> {
         for (e, pr) in p.pairs.iter().enumerate() {
             adj[pr.a as usize].push(e as u32);
             adj[pr.b as usize].push(e as u32);
+        }
+        for l in &mut adj {
+            l.sort_by(|&x, &y| p.pairs[y as usize].weight.total_cmp(&p.pairs[x as usize].weight).then(x.cmp(&y)));
         }
         let mut st = State {
             p,
@@ -114,6 +139,10 @@ impl<'a> State<'a> {
             heaps: (0..s).map(|_| BinaryHeap::new()).collect(),
             version: vec![0; p.pairs.len()],
             open_mask: p.slot_mask(),
+            nodes_left: 0,
+            visit: vec![0; n],
+            stamp: 0,
+            inv: (0..=s + 2).map(|k| if k == 0 { 0.0 } else { p.fairness_bonus / k as f64 }).collect(),
         };
         for l in &p.locked {
             st.locked[l.pair as usize] = true;
@@ -204,16 +233,14 @@ impl<'a> State<'a> {
     #[inline]
     fn loss(&self, e: u32) -> f64 {
         let (a, b) = self.ends(e);
-        let fb = self.p.fairness_bonus;
-        self.p.pairs[e as usize].weight + fb / self.deg[a] as f64 + fb / self.deg[b] as f64
+        self.p.pairs[e as usize].weight + self.inv[self.deg[a] as usize] + self.inv[self.deg[b] as usize]
     }
 
     /// Marginal gain of adding unplaced `e` with the current degrees.
     #[inline]
     fn gain(&self, e: u32) -> f64 {
         let (a, b) = self.ends(e);
-        let fb = self.p.fairness_bonus;
-        self.p.pairs[e as usize].weight + fb / (self.deg[a] + 1) as f64 + fb / (self.deg[b] + 1) as f64
+        self.p.pairs[e as usize].weight + self.inv[self.deg[a] as usize + 1] + self.inv[self.deg[b] as usize + 1]
     }
 
     fn refresh(&mut self, x: usize) {
@@ -337,9 +364,11 @@ impl<'a> State<'a> {
             // Place e at s1 where x is free; y is busy at s1 with a movable meeting, y is free at s2.
             let s1_cands = common & self.free_mask(x) & self.busy[y];
             let s2_cands = self.free_mask(y);
+            let t = self.p.tables;
             for s1 in bits(s1_cands) {
                 for s2 in bits(s2_cands) {
-                    if s1 == s2 {
+                    // Both slots full: no path can make room at s1.
+                    if s1 == s2 || (self.used[s1] >= t && self.used[s2] >= t) {
                         continue;
                     }
                     if let Some(path) = self.kempe_path(y, x, s1, s2, max_len) {
@@ -347,7 +376,6 @@ impl<'a> State<'a> {
                         // meeting from s1 to s2.
                         let to_s2 = path.len().div_ceil(2) as u32;
                         let to_s1 = (path.len() / 2) as u32;
-                        let t = self.p.tables;
                         if self.used[s2] + to_s2 - to_s1 > t || self.used[s1] - to_s2 + to_s1 + 1 > t {
                             continue;
                         }
@@ -500,6 +528,153 @@ impl<'a> State<'a> {
             }
             _ => false,
         }
+    }
+
+    /// Objective change of placing `e` now.
+    #[inline]
+    fn place_delta(&self, e: u32) -> f64 {
+        self.gain(e)
+    }
+
+    /// Journaled place/remove returning the objective change.
+    fn jplace(&mut self, e: u32, sl: usize, j: &mut Vec<(bool, u32, u8)>) -> f64 {
+        let d = self.place_delta(e);
+        self.place(e, sl);
+        j.push((true, e, sl as u8));
+        d
+    }
+
+    fn jremove(&mut self, e: u32, j: &mut Vec<(bool, u32, u8)>) -> f64 {
+        let d = -self.loss(e);
+        let sl = self.slot_of[e as usize];
+        self.remove(e);
+        j.push((false, e, sl));
+        d
+    }
+
+    fn undo_to(&mut self, j: &mut Vec<(bool, u32, u8)>, len: usize) {
+        while j.len() > len {
+            let (placed, e, sl) = j.pop().expect("non-empty");
+            if placed {
+                self.remove(e);
+            } else {
+                self.place(e, sl as usize);
+            }
+        }
+    }
+
+    /// Ejection chain: give person `x` (under cap) one more meeting, possibly taking a partner's
+    /// slot/cap by ejecting one of the partner's meetings, whose other end then continues the
+    /// chain (`depth` more steps). Accepts as soon as the running objective change `delta` is
+    /// positive; otherwise everything is undone. Never ejects requested or locked meetings, nor
+    /// meetings placed by this chain.
+    fn augment(
+        &mut self,
+        x: usize,
+        depth: usize,
+        delta: f64,
+        j: &mut Vec<(bool, u32, u8)>,
+        start: usize,
+        branch: usize,
+    ) -> bool {
+        if self.nodes_left == 0 || self.visit[x] == self.stamp {
+            return false;
+        }
+        self.visit[x] = self.stamp;
+        self.nodes_left -= 1;
+        // Prune: even the best remaining pair of x (adj is sorted by weight) with both fairness
+        // marginals cannot make the chain profitable.
+        if let Some(&f) = self.adj[x].iter().find(|&&f| !self.placed(f)) {
+            let optimistic = self.p.pairs[f as usize].weight + 2.0 * self.inv[self.deg[x] as usize + 1];
+            if delta + optimistic <= EPS {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        let mut tried = 0;
+        // adj is sorted by weight descending.
+        for idx in 0..self.adj[x].len() {
+            let f = self.adj[x][idx];
+            if self.placed(f) {
+                continue;
+            }
+            if tried >= branch {
+                break;
+            }
+            let (a, b) = self.ends(f);
+            let y = if a == x { b } else { a };
+            let common = self.p.avail[x] & self.p.avail[y] & self.free_mask(x);
+            if common == 0 {
+                continue;
+            }
+            tried += 1;
+            if self.has_cap(y) {
+                let direct = common & self.free_mask(y) & self.open_mask;
+                if direct != 0 {
+                    let mark = j.len();
+                    let d = self.jplace(f, direct.trailing_zeros() as usize, j);
+                    if delta + d > EPS {
+                        return true;
+                    }
+                    self.undo_to(j, mark);
+                }
+                // y busy in all common slots: eject y's meeting in one of them.
+            }
+            if depth == 0 {
+                continue;
+            }
+            // Eject one meeting g of y: in a common slot (frees slot and cap), or — if y is at
+            // cap and free in a common slot — y's cheapest meeting anywhere.
+            // The two cheapest options (loss, meeting, slot).
+            let mut opt = [(f64::INFINITY, NONE, 0usize); 2];
+            let mut consider = |l: f64, g: u32, sl: usize| {
+                if l < opt[0].0 {
+                    opt[1] = opt[0];
+                    opt[0] = (l, g, sl);
+                } else if l < opt[1].0 {
+                    opt[1] = (l, g, sl);
+                }
+            };
+            for sl in bits(common & self.busy[y]) {
+                let g = self.at[y * self.s + sl];
+                if self.ejectable(g) && !j[start..].iter().any(|o| o.0 && o.1 == g) {
+                    consider(self.loss(g), g, sl);
+                }
+            }
+            if !self.has_cap(y) {
+                let free_common = common & self.free_mask(y);
+                if free_common != 0 {
+                    if let Some((g, l)) = self.cheapest_of(y, &[]) {
+                        if !j[start..].iter().any(|o| o.0 && o.1 == g) {
+                            consider(l, g, free_common.trailing_zeros() as usize);
+                        }
+                    }
+                }
+            }
+            for (_, g, sl) in opt {
+                if g == NONE {
+                    continue;
+                }
+                let mark = j.len();
+                let (ga, gb) = self.ends(g);
+                let r = if ga == y { gb } else { ga };
+                let mut d = self.jremove(g, j);
+                if self.used[sl] >= self.p.tables || self.busy[x] & (1 << sl) != 0 || self.busy[y] & (1 << sl) != 0 {
+                    self.undo_to(j, mark);
+                    continue;
+                }
+                d += self.jplace(f, sl, j);
+                if delta + d > EPS {
+                    return true;
+                }
+                if r != x && self.has_cap(r) && self.augment(r, depth - 1, delta + d, j, start, branch) {
+                    return true;
+                }
+                self.undo_to(j, mark);
+            }
+        }
+        false
     }
 
     pub fn objective(&self) -> f64 {
@@ -725,9 +900,52 @@ fn local_search(st: &mut State, opts: &SolveOptions) {
             if st.eject_insert(e, req, &mut ejected) {
                 improved = true;
                 work.extend(ejected.iter().copied());
+                // People who lost a meeting may now take another one: retry their pairs.
+                for &g in ejected.iter() {
+                    let (u, v) = st.ends(g);
+                    for x in [u, v] {
+                        for &f in &st.adj[x] {
+                            if !st.placed(f) && f != g {
+                                work.push(f);
+                            }
+                        }
+                    }
+                }
             }
         }
         if !improved {
+            break;
+        }
+    }
+    // Ejection chains for people below their effective capacity (no heap maintenance needed).
+    st.use_heaps = false;
+    let mut j = Vec::new();
+    // With every slot's tables taken (tables are the binding resource) a chain can only trade
+    // meetings, which the ejection passes above already do; skip the search then.
+    let mut budget =
+        if st.open_mask == 0 { 0 } else { (opts.chain_nodes_per_person * st.p.n()).max(opts.chain_nodes_min) };
+    for _round in 0..opts.chain_rounds {
+        let mut any = false;
+        let mut order: Vec<usize> =
+            (0..st.p.n()).filter(|&x| st.deg[x] < st.p.cap[x].min(st.p.avail[x].count_ones())).collect();
+        order.sort_by_key(|&x| (st.deg[x], x));
+        st.stamp += 1;
+        for x in order {
+            if !st.has_cap(x) || budget == 0 {
+                continue;
+            }
+            j.clear();
+            st.nodes_left = opts.chain_nodes_per_start.min(budget);
+            let before = st.nodes_left;
+            // As in Hopcroft–Karp, people explored by a failed search stay marked until the
+            // next success (the state is unchanged after a failure).
+            if st.augment(x, opts.chain_depth, 0.0, &mut j, 0, opts.chain_branch) {
+                any = true;
+                st.stamp += 1;
+            }
+            budget -= before - st.nodes_left;
+        }
+        if !any {
             break;
         }
     }
@@ -750,7 +968,7 @@ fn finish(st: &State, opts: &SolveOptions) -> Solution {
         taken[l.slot as usize * (t + 1) + l.table as usize] = true;
     }
     let mut next = vec![1usize; p.slots as usize];
-    for e in 0..p.pairs.len() {
+    for (e, pl) in placed.iter_mut().enumerate() {
         if st.locked[e] || st.slot_of[e] == NO_SLOT {
             continue;
         }
@@ -759,7 +977,7 @@ fn finish(st: &State, opts: &SolveOptions) -> Solution {
             next[sl] += 1;
         }
         taken[sl * (t + 1) + next[sl]] = true;
-        placed[e] = Some((sl as u32, next[sl] as u32));
+        *pl = Some((sl as u32, next[sl] as u32));
     }
     let requested_total = p.pairs.iter().filter(|x| x.requested).count();
     let requested_scheduled = (0..p.pairs.len()).filter(|&e| p.pairs[e].requested && placed[e].is_some()).count();
@@ -773,8 +991,7 @@ fn finish(st: &State, opts: &SolveOptions) -> Solution {
     }
     let participants_without_meeting = (0..p.n()).filter(|&x| possible[x] && st.deg[x] == 0).count();
     let objective = st.objective();
-    let upper_bound =
-        bound::upper_bound(p, &st.deg, objective, opts.bound_sweeps, opts.bound_subgradient_steps).max(0.0);
+    let upper_bound = bound::upper_bound(p, &st.deg, requested_scheduled, opts.bound_sweeps, opts.bound_work).max(0.0);
     Solution { placed, objective, requested_scheduled, requested_total, participants_without_meeting, upper_bound }
 }
 
@@ -825,8 +1042,9 @@ fn to_timetable(inst: &Instance, p: &Problem, sol: &Solution, start: std::time::
             });
         }
     }
-    meetings.sort_by(|x, y| (x.slot, x.table).cmp(&(y.slot, y.table)));
-    let quality = if sol.upper_bound > 0.0 { (sol.objective / sol.upper_bound).min(1.0) } else { 1.0 };
+    meetings.sort_by_key(|m| (m.slot, m.table));
+    // The bound carries a 1e-9 rounding guard: an empty schedule with nothing possible is 100 %.
+    let quality = if sol.upper_bound > 1e-6 { (sol.objective / sol.upper_bound).min(1.0) } else { 1.0 };
     Timetable {
         meetings,
         requested_scheduled: sol.requested_scheduled,

@@ -139,6 +139,9 @@ pub(super) struct Model {
     /// Interests that are too common to generate candidates or add to scores.
     pub ignored_interest: Vec<bool>,
     pub excluded: HashSet<(i64, i64)>,
+    /// Interned organisation (u32::MAX = none) and sector per profile.
+    pub org_id: Vec<u32>,
+    pub sector_id: Vec<u32>,
     pub cross_sector_bonus: f64,
     pub allow_same_organisation: bool,
 }
@@ -193,11 +196,23 @@ impl Model {
         let cap = INTEREST_CAP_MIN.max(prepared.len() / INTEREST_CAP_DIV);
         let ignored_interest = idf_count.iter().map(|&c| c > cap).collect();
         let excluded = params.excluded.iter().map(|&(a, b)| (a.min(b), a.max(b))).collect();
+        let mut names: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        let mut intern = |s: &str| {
+            let k = names.len() as u32;
+            *names.entry(s.to_string()).or_insert(k)
+        };
+        let org_id = prepared
+            .iter()
+            .map(|p| if p.org.is_empty() { u32::MAX } else { intern(&format!("o:{}", p.org)) })
+            .collect();
+        let sector_id = prepared.iter().map(|p| intern(&format!("s:{}", p.sector))).collect();
         Model {
             prepared,
             idf,
             ignored_interest,
             excluded,
+            org_id,
+            sector_id,
             cross_sector_bonus: params.cross_sector_bonus,
             allow_same_organisation: params.allow_same_organisation,
         }
@@ -212,14 +227,14 @@ impl Model {
         if a.id == b.id {
             return false;
         }
-        if !self.allow_same_organisation && !a.org.is_empty() && a.org == b.org {
+        if !self.allow_same_organisation && self.org_id[i] != u32::MAX && self.org_id[i] == self.org_id[j] {
             return false;
         }
-        !self.excluded.contains(&(a.id.min(b.id), a.id.max(b.id)))
+        self.excluded.is_empty() || !self.excluded.contains(&(a.id.min(b.id), a.id.max(b.id)))
     }
 
     pub fn cross_sector(&self, i: usize, j: usize) -> bool {
-        self.cross_sector_bonus != 0.0 && self.prepared[i].sector != self.prepared[j].sector
+        self.cross_sector_bonus != 0.0 && self.sector_id[i] != self.sector_id[j]
     }
 
     /// Topic part of the score of (viewer `i`, other `j`), summed in the same order as the
