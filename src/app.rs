@@ -31,6 +31,9 @@ pub struct AppState {
     /// Key for the secret addresses of personal calendar feeds (derived from the cookie key).
     pub feed_key: Vec<u8>,
     pub limits: Arc<crate::web::limits::RateLimits>,
+    /// Matchmaking snapshots per event (see `matchmaking::service::PoolCache`).
+    pub pools: Arc<crate::matchmaking::service::PoolCache>,
+    pub pages: Arc<crate::web::cache::PageCache>,
     mail_wake: Arc<Notify>,
 }
 
@@ -74,6 +77,8 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         passwords: Passwords::new(settings.hash_concurrency)?,
         feed_key: settings.cookie_key.signing().to_vec(),
         limits: Arc::new(crate::web::limits::RateLimits::new(settings.rate_limits)),
+        pools: Arc::default(),
+        pages: Arc::new(crate::web::cache::PageCache::new(Duration::from_secs(2))),
         mail_wake: wake,
     });
     let limits = state.limits.clone();
@@ -102,6 +107,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
                 web::QueryConfig::default()
                     .error_handler(|e, _| AppError::BadRequest(format!("Malformed address: {e}")).into()),
             )
+            .wrap(from_fn(crate::web::cache::invalidate_on_write))
             .wrap(from_fn(crate::web::csrf::guard))
             .wrap(session)
             .wrap(crate::web::security::headers())

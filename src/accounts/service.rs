@@ -51,13 +51,13 @@ pub fn sign_up(
     password_hash: &str,
     next: &str,
 ) -> Result<(), AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         if let Some(existing) = find_by_email(c, email)? {
             return notify_existing(c, links, &existing);
         }
         let t = now();
         // A savepoint, so a concurrent sign-up with the same address leaves this transaction usable.
-        let inserted = c.transaction(|c| {
+        let inserted = crate::db::write_transaction(c, |c| {
             diesel::insert_into(users::table)
                 .values((
                     users::email.eq(email),
@@ -118,7 +118,7 @@ fn send_confirmation(c: &mut DbConn, links: &Links, user: &User) -> Result<(), A
 
 /// Sends a new confirmation link if the address has an unconfirmed account; nothing otherwise.
 pub fn resend_confirmation(conn: &mut DbConn, links: &Links, email: &str) -> Result<(), AppError> {
-    conn.transaction(|c| match find_by_email(c, email)? {
+    crate::db::write_transaction(conn, |c| match find_by_email(c, email)? {
         Some(u) if !u.is_confirmed() => send_confirmation(c, links, &u),
         _ => Ok(()),
     })
@@ -126,7 +126,7 @@ pub fn resend_confirmation(conn: &mut DbConn, links: &Links, email: &str) -> Res
 
 /// Uses a confirmation link and marks the address confirmed.
 pub fn confirm_email(conn: &mut DbConn, token: &str) -> Result<Result<User, TokenProblem>, AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let uid = match tokens::consume(c, token, Purpose::Confirm)? {
             Ok(uid) => uid,
             Err(p) => return Ok(Err(p)),
@@ -140,7 +140,7 @@ pub fn confirm_email(conn: &mut DbConn, token: &str) -> Result<Result<User, Toke
 
 /// Sends a reset link if the address has an account; nothing otherwise.
 pub fn request_reset(conn: &mut DbConn, links: &Links, email: &str) -> Result<(), AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let Some(u) = find_by_email(c, email)? else { return Ok(()) };
         if tokens::recent_count(c, u.id, Purpose::Reset)? >= MAILS_PER_HOUR {
             tracing::info!(user = u.id, "reset e-mail not sent: hourly cap reached");
@@ -165,7 +165,7 @@ pub fn reset_password(
     token: &str,
     new_hash: &str,
 ) -> Result<Result<User, TokenProblem>, AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let uid = match tokens::consume(c, token, Purpose::Reset)? {
             Ok(uid) => uid,
             Err(p) => return Ok(Err(p)),
@@ -221,7 +221,7 @@ pub enum DeleteRefusal {
 
 /// Deletes the account and what is stored about the person, then says goodbye by e-mail.
 pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Result<(), DeleteRefusal>, AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let user = find_user(c, uid)?.ok_or(AppError::NotFound)?;
         if user.role() == Role::Admin {
             let admins: i64 = users::table.filter(users::role.eq(Role::Admin.as_str())).count().get_result(c)?;
@@ -287,7 +287,7 @@ pub fn set_organiser(
     target: i64,
     organiser: bool,
 ) -> Result<Result<User, &'static str>, AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let user = find_user(c, target)?.ok_or(AppError::NotFound)?;
         if user.role() == Role::Admin {
             return Ok(Err("Administrators keep their rights; this page only grants and revokes the organiser role."));
@@ -304,7 +304,7 @@ pub fn set_organiser(
 
 /// Creates (or promotes) an administrator with a confirmed address; used by the CLI.
 pub fn upsert_admin(conn: &mut DbConn, email: &str, name: &str, password_hash: &str) -> Result<bool, AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let t = now();
         if let Some(u) = find_by_email(c, email)? {
             diesel::update(users::table.find(u.id))

@@ -19,7 +19,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::model::Event;
 use crate::events::public::visible_event;
 use crate::events::registration;
-use crate::web::{redirect, render, Authed, PageCtx};
+use crate::web::{cache, redirect, render, Authed, PageCtx};
 #[allow(unused_imports)]
 use Cell as _;
 
@@ -105,12 +105,20 @@ fn event_days(event: &Event) -> Vec<DayTab> {
 }
 
 pub async fn agenda(
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     state: State,
     slug: web::Path<String>,
     q: web::Query<AgendaQuery>,
 ) -> AppResult<HttpResponse> {
     let (event, _) = visible_event(&state, &ctx, slug.into_inner()).await?;
+    let shared = ctx.is_shared_view();
+    let key = format!("page:{}", ctx.path);
+    if shared {
+        if let Some(r) = cache::serve(&state.pages, &key, &ctx.csrf) {
+            return Ok(r);
+        }
+    }
+    let generation = state.pages.generation();
     let q = q.into_inner();
     let days = event_days(&event);
     let day = match q.day.as_str() {
@@ -150,7 +158,8 @@ pub async fn agenda(
         programme.rooms.iter().map(|r| r.id).filter(|r| live.iter().any(|s| s.room_id == Some(*r))).collect();
     let grid = grid::layout(&live, &used);
     let grid_rooms = used.iter().map(|r| (*r, programme.room_name(Some(*r)).to_string())).collect();
-    render(&AgendaPage {
+    let csrf = if shared { std::mem::replace(&mut ctx.csrf, cache::TOKEN_SLOT.into()) } else { String::new() };
+    let page = AgendaPage {
         ctx,
         event,
         programme,
@@ -163,7 +172,11 @@ pub async fn agenda(
         grid_rooms,
         chosen,
         counts,
-    })
+    };
+    if shared {
+        return cache::render_shared(&state.pages, key, generation, &csrf, &page);
+    }
+    render(&page)
 }
 
 /// Track colours as a stylesheet (the CSP allows no inline styles).
@@ -205,9 +218,17 @@ impl SessionPage {
     }
 }
 
-pub async fn session_page(ctx: PageCtx, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
+pub async fn session_page(mut ctx: PageCtx, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
     let (slug, sid) = path.into_inner();
     let (event, _) = visible_event(&state, &ctx, slug).await?;
+    let shared = ctx.is_shared_view();
+    let key = format!("page:{}", ctx.path);
+    if shared {
+        if let Some(r) = cache::serve(&state.pages, &key, &ctx.csrf) {
+            return Ok(r);
+        }
+    }
+    let generation = state.pages.generation();
     let (id, uid) = (event.id, ctx.user.as_ref().map(|u| u.id));
     let (programme, taken, chosen, confirmed) = state
         .db
@@ -222,7 +243,12 @@ pub async fn session_page(ctx: PageCtx, state: State, path: web::Path<(String, i
     let session = programme.session(sid).cloned().ok_or(AppError::NotFound)?;
     let abstract_html = crate::web::markdown::to_safe_html(&session.abstract_text);
     let full = session.capacity.is_some_and(|c| taken >= i64::from(c));
-    render(&SessionPage { ctx, event, programme, session, abstract_html, taken, full, chosen, confirmed })
+    let csrf = if shared { std::mem::replace(&mut ctx.csrf, cache::TOKEN_SLOT.into()) } else { String::new() };
+    let page = SessionPage { ctx, event, programme, session, abstract_html, taken, full, chosen, confirmed };
+    if shared {
+        return cache::render_shared(&state.pages, key, generation, &csrf, &page);
+    }
+    render(&page)
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -352,12 +378,34 @@ fn calendar_response(body: String, filename: &str) -> HttpResponse {
         .body(body)
 }
 
-pub async fn programme_ics(ctx: PageCtx, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
-    let (event, _) = visible_event(&state, &ctx, slug.into_inner()).await?;
+/// An export that is the same for everyone who may see the event, from the page cache.
+async fn shared_export(
+    state: &State,
+    event: &Event,
+    kind: &str,
+    content_type: &'static str,
+    disposition: Option<String>,
+    build: impl FnOnce(&Programme) -> String,
+) -> AppResult<HttpResponse> {
+    let key = format!("{kind}:{}", event.slug);
+    if let Some(page) = state.pages.get(&key) {
+        return Ok(page.response());
+    }
+    let generation = state.pages.generation();
     let id = event.id;
     let programme = state.db.run(move |c| Programme::load(c, id)).await?;
-    let body = exports::calendar(&state.base_url, &event, &programme, &event.title, None, Vec::new());
-    Ok(calendar_response(body, &format!("{}.ics", event.slug)))
+    let body = web::Bytes::from(build(&programme));
+    Ok(state.pages.put(key, generation, cache::CachedPage { content_type, disposition, body }).response())
+}
+
+pub async fn programme_ics(ctx: PageCtx, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let (event, _) = visible_event(&state, &ctx, slug.into_inner()).await?;
+    let disposition = Some(format!("inline; filename=\"{}.ics\"", event.slug));
+    let base = state.base_url.clone();
+    shared_export(&state, &event, "ics", "text/calendar; charset=utf-8", disposition, |p| {
+        exports::calendar(&base, &event, p, &event.title, None, Vec::new())
+    })
+    .await
 }
 
 /// The personal feed: no login (calendar apps cannot log in); the secret address is the key.
@@ -392,21 +440,18 @@ pub async fn personal_ics(state: State, path: web::Path<(String, i64, String)>) 
 
 pub async fn schedule_xml(ctx: PageCtx, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let (event, _) = visible_event(&state, &ctx, slug.into_inner()).await?;
-    let id = event.id;
-    let programme = state.db.run(move |c| Programme::load(c, id)).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/xml; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(exports::schedule_xml(&state.base_url, &event, &programme)))
+    let base = state.base_url.clone();
+    shared_export(&state, &event, "xml", "application/xml; charset=utf-8", None, |p| {
+        exports::schedule_xml(&base, &event, p)
+    })
+    .await
 }
 
 pub async fn schedule_json(ctx: PageCtx, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let (event, _) = visible_event(&state, &ctx, slug.into_inner()).await?;
-    let id = event.id;
-    let programme = state.db.run(move |c| Programme::load(c, id)).await?;
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-cache")).json(exports::schedule_json(
-        &state.base_url,
-        &event,
-        &programme,
-    )))
+    let base = state.base_url.clone();
+    shared_export(&state, &event, "json", "application/json", None, |p| {
+        exports::schedule_json(&base, &event, p).to_string()
+    })
+    .await
 }

@@ -35,7 +35,7 @@ pub fn save_room(
     id: Option<i64>,
     input: &RoomInput,
 ) -> Result<Result<(), FormErrors>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let taken: Option<i64> = rooms::table
             .filter(rooms::event_id.eq(event_id).and(rooms::name.eq(&input.name)))
             .select(rooms::id)
@@ -84,7 +84,7 @@ pub fn save_track(
     id: Option<i64>,
     input: &TrackInput,
 ) -> Result<Result<(), FormErrors>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let taken: Option<i64> = tracks::table
             .filter(tracks::event_id.eq(event_id).and(tracks::name.eq(&input.name)))
             .select(tracks::id)
@@ -128,7 +128,7 @@ pub fn save_track(
 
 /// Deletes a room or track; its sessions keep their times and lose the room or track.
 pub fn delete_room(c: &mut DbConn, event_id: i64, actor: i64, id: i64) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let name: String = rooms::table
             .find(id)
             .filter(rooms::event_id.eq(event_id))
@@ -143,7 +143,7 @@ pub fn delete_room(c: &mut DbConn, event_id: i64, actor: i64, id: i64) -> Result
 }
 
 pub fn delete_track(c: &mut DbConn, event_id: i64, actor: i64, id: i64) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let name: String = tracks::table
             .find(id)
             .filter(tracks::event_id.eq(event_id))
@@ -227,7 +227,7 @@ pub fn create_session(
     actor: i64,
     input: &SessionInput,
 ) -> Result<Result<Session, FormErrors>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let accounts = match speaker_accounts(c, input)? {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),
@@ -265,7 +265,7 @@ pub fn update_session(
     id: i64,
     input: &SessionInput,
 ) -> Result<Result<Session, FormErrors>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let before = find_session(c, event.id, id)?.ok_or(AppError::NotFound)?;
         let accounts = match speaker_accounts(c, input)? {
             Ok(a) => a,
@@ -336,7 +336,7 @@ pub fn update_session(
 
 /// Cancels (or restores) a session; the people who chose it are told.
 pub fn set_cancelled(c: &mut DbConn, event: &Event, actor: i64, id: i64, cancelled: bool) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let before = find_session(c, event.id, id)?.ok_or(AppError::NotFound)?;
         if before.is_cancelled() == cancelled {
             return Ok(());
@@ -419,7 +419,7 @@ impl AddRefusal {
 
 /// Adds a session to the person's agenda; for sessions with a capacity, within the lock.
 pub fn add(c: &mut DbConn, event_id: i64, session_id: i64, user_id: i64) -> Result<Result<(), AddRefusal>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let n = diesel::update(s::table.find(session_id).filter(s::event_id.eq(event_id)))
             .set(s::signups_version.eq(s::signups_version + 1))
             .execute(c)?;
@@ -451,7 +451,7 @@ pub fn add(c: &mut DbConn, event_id: i64, session_id: i64, user_id: i64) -> Resu
 }
 
 pub fn remove(c: &mut DbConn, event_id: i64, session_id: i64, user_id: i64) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         find_session(c, event_id, session_id)?.ok_or(AppError::NotFound)?;
         diesel::delete(su::table.filter(su::session_id.eq(session_id).and(su::user_id.eq(user_id)))).execute(c)?;
         Ok(())
@@ -486,7 +486,7 @@ pub fn send_due_changes(c: &mut DbConn, base_url: &str, quiet: TimeDelta) -> Res
     if due.is_empty() {
         return Ok(0);
     }
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let t = now();
         // One e-mail per person and event.
         let mut per_person: std::collections::BTreeMap<(i64, i64), Vec<String>> = Default::default();

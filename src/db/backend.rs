@@ -42,3 +42,15 @@ pub fn run_migrations(conn: &mut DbConn) -> anyhow::Result<usize> {
     };
     Ok(applied)
 }
+
+/// Makes the current transaction a writer at once on SQLite. A SQLite transaction that starts
+/// with a read and writes later cannot wait for the write lock when another writer committed
+/// in between: it fails with "database is locked" instead of queueing. A no-op UPDATE as the
+/// first statement takes the lock (waiting up to busy_timeout). PostgreSQL needs nothing.
+pub fn claim_writer(c: &mut DbConn) -> diesel::QueryResult<()> {
+    use diesel::RunQueryDsl;
+    match c {
+        DbConn::Sqlite(s) => diesel::sql_query("UPDATE login_attempts SET id = id WHERE 0").execute(s).map(|_| ()),
+        DbConn::Pg(_) => Ok(()),
+    }
+}

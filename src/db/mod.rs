@@ -203,6 +203,19 @@ impl Db {
     }
 }
 
+/// A transaction that will write: on SQLite it takes the write lock first (see
+/// `backend::claim_writer`), so concurrent writers queue instead of failing.
+pub fn write_transaction<T, E, F>(c: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    c.transaction(|c| {
+        backend::claim_writer(c)?;
+        f(c)
+    })
+}
+
 diesel::define_sql_function! {
     /// SQL `LOWER`, the same on both backends: for case-insensitive search.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;

@@ -9,7 +9,6 @@ use actix_multipart::Multipart;
 use actix_web::http::{header, StatusCode};
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::Connection;
 use futures_util::StreamExt;
 
 use super::csv::{self as event_csv, LineError};
@@ -320,7 +319,7 @@ pub async fn add_question(o: OrganiserCtx, state: State, form: web::Form<Questio
     let added = state
         .db
         .run(move |c| {
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 if questions::count(c, id)? >= QUESTIONS_MAX {
                     return Ok(false);
                 }
@@ -669,7 +668,7 @@ pub async fn announce(o: OrganiserCtx, state: State, form: FormData) -> AppResul
     state
         .db
         .run(move |c| {
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 for (email, name) in &recipients {
                     let mail = super::emails::announcement_mail(&base, &event, name, &s2, &b2);
                     crate::mail::enqueue(c, email, name, &mail)?;

@@ -150,7 +150,7 @@ pub fn add(conn: &mut DbConn, event_id: i64, q: &QuestionInput) -> Result<i64, A
 }
 
 pub fn update(conn: &mut DbConn, event_id: i64, id: i64, actor: i64, q: &QuestionInput) -> Result<(), AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let n = diesel::update(rq::table.find(id).filter(rq::event_id.eq(event_id)))
             .set((
                 rq::kind.eq(&q.kind),
@@ -169,7 +169,7 @@ pub fn update(conn: &mut DbConn, event_id: i64, id: i64, actor: i64, q: &Questio
 
 /// Deletes a question and the answers given to it.
 pub fn delete(conn: &mut DbConn, event_id: i64, id: i64, actor: i64) -> Result<(), AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let label: String = rq::table
             .find(id)
             .filter(rq::event_id.eq(event_id))
@@ -186,7 +186,7 @@ pub fn delete(conn: &mut DbConn, event_id: i64, id: i64, actor: i64) -> Result<(
 
 /// Swaps a question with its neighbour above (`up`) or below.
 pub fn shift(conn: &mut DbConn, event_id: i64, id: i64, up: bool) -> Result<(), AppError> {
-    conn.transaction(|c| {
+    crate::db::write_transaction(conn, |c| {
         let list = for_event(c, event_id)?;
         let i = list.iter().position(|q| q.id == id).ok_or(AppError::NotFound)?;
         let j = if up { i.checked_sub(1) } else { Some(i + 1).filter(|j| *j < list.len()) };

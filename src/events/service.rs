@@ -31,7 +31,7 @@ fn slug_error() -> FormErrors {
 
 /// Creates an event with `actor` as its first organiser.
 pub fn create(c: &mut DbConn, actor: i64, input: &EventInput) -> Result<Result<Event, FormErrors>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         if slug_taken(c, &input.slug, None)? {
             return Ok(Err(slug_error()));
         }
@@ -80,7 +80,7 @@ pub fn update(
     event_id: i64,
     input: &EventInput,
 ) -> Result<Result<Event, FormErrors>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let before = registration::lock_event(c, event_id)?;
         if slug_taken(c, &input.slug, Some(event_id))? {
             return Ok(Err(slug_error()));
@@ -282,7 +282,7 @@ pub fn invite_organiser(
     actor: i64,
     email: &str,
 ) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let event = model::find(c, event_id)?.ok_or(AppError::NotFound)?;
         let who = Invitee { name: String::new(), email: email.to_string(), organisation: String::new() };
         invite(c, base_url, &event, actor, "organiser", &who)?;
@@ -320,7 +320,7 @@ pub fn accept_organiser_invitation(
     user_id: i64,
     user_email: &str,
 ) -> Result<Result<Event, AcceptProblem>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let (id, email, _, event) = find_invitation(c, token, "organiser")?.ok_or(AppError::NotFound)?;
         let used: Option<chrono::NaiveDateTime> = inv::table.find(id).select(inv::accepted_at).first(c)?;
         if used.is_some() {
@@ -347,7 +347,7 @@ pub fn remove_organiser(
     actor: i64,
     user_id: i64,
 ) -> Result<Result<(), &'static str>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let count: i64 = eo::table.filter(eo::event_id.eq(event_id)).count().get_result(c)?;
         if count <= 1 {
             return Ok(Err("An event needs at least one organiser."));
@@ -370,7 +370,7 @@ pub fn invite_attendees(
     actor: i64,
     rows: &[Invitee],
 ) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let event = model::find(c, event_id)?.ok_or(AppError::NotFound)?;
         for row in rows {
             invite(c, base_url, &event, actor, "attendee", row)?;

@@ -300,11 +300,11 @@ struct MatchesPage {
 
 pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
-    let (id, uid, settings) = (p.event.id, p.me.user_id, p.settings.clone());
+    let (id, uid, pools) = (p.event.id, p.me.user_id, state.pools.clone());
     let (suggestions, has_profile) = state
         .db
         .run(move |c| {
-            let pool = service::pool(c, id, &settings)?;
+            let pool = pools.get(c, id)?;
             let has = pool
                 .profiles
                 .iter()
@@ -325,6 +325,9 @@ struct DirectoryPage {
     event: Event,
     q: DirectoryQuery,
     entries: Vec<DirectoryEntry>,
+    total: usize,
+    page: usize,
+    pages: usize,
     topics: Vec<Topic>,
     sectors: &'static [(&'static str, &'static str)],
     countries: Vec<(&'static str, &'static str)>,
@@ -350,15 +353,34 @@ pub async fn directory(
     if q.q.len() > 200 {
         return Err(AppError::BadRequest("The search text is too long (at most 200 characters).".into()));
     }
-    let (id, query) = (p.event.id, q.clone());
+    let (id, query, pools) = (p.event.id, q.clone(), state.pools.clone());
     let (entries, topics) =
-        state.db.run(move |c| Ok((service::directory(c, id, &query)?, service::topics(c, id)?))).await?;
+        state.db.run(move |c| Ok((service::directory(&*pools.get(c, id)?, &query), service::topics(c, id)?))).await?;
     // Only the countries somebody in the directory comes from.
     let present: std::collections::BTreeSet<String> = service_countries(&entries);
     let countries =
         countries().iter().copied().filter(|(code, _)| present.contains(*code) || q.country == *code).collect();
-    render(&DirectoryPage { ctx: p.ctx, event: p.event, q, entries, topics, sectors: SECTORS, countries })
+    let total = entries.len();
+    let pages = total.div_ceil(DIRECTORY_PAGE).max(1);
+    let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let entries: Vec<DirectoryEntry> =
+        entries.into_iter().skip((page - 1) * DIRECTORY_PAGE).take(DIRECTORY_PAGE).collect();
+    render(&DirectoryPage {
+        ctx: p.ctx,
+        event: p.event,
+        q,
+        entries,
+        total,
+        page,
+        pages,
+        topics,
+        sectors: SECTORS,
+        countries,
+    })
 }
+
+/// People per directory page.
+const DIRECTORY_PAGE: usize = 50;
 
 fn service_countries(entries: &[DirectoryEntry]) -> std::collections::BTreeSet<String> {
     entries.iter().map(|e| e.person.country.clone()).filter(|c| !c.is_empty()).collect()
@@ -394,7 +416,7 @@ async fn person_page(
     message: String,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
-    let (id, uid, settings) = (p.event.id, p.me.user_id, p.settings.clone());
+    let (id, uid, pools) = (p.event.id, p.me.user_id, state.pools.clone());
     let me_in_matchmaking = p.me.matchmaking;
     let (person, data, topics, reasons) = state
         .db
@@ -406,7 +428,7 @@ async fn person_page(
             let data = service::profile(c, id, other)?;
             let topics = service::topics(c, id)?;
             let reasons = if me_in_matchmaking && person.matchmaking && other != uid {
-                let pool = service::pool(c, id, &settings)?;
+                let pool = pools.get(c, id)?;
                 service::suggestions_for(&pool, uid, usize::MAX)
                     .into_iter()
                     .find(|s| s.person.user_id == other)

@@ -481,6 +481,11 @@ pub struct Pool {
     pub params: engine::ScoringParams,
     pub opportunities: OpportunitiesByUser,
     pub interests: HashMap<i64, Vec<i64>>,
+    /// Every confirmed participant (the directory's source), matchmaking or not.
+    pub everyone: Vec<Person>,
+    pub abouts: HashMap<i64, String>,
+    /// The engine's model and indexes over `profiles`, built once per snapshot.
+    pub matcher: engine::Matcher,
 }
 
 impl Pool {
@@ -494,7 +499,8 @@ impl Pool {
 
 /// Loads the people who take part in matchmaking (confirmed, consented) with their profiles.
 pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, AppError> {
-    let people: Vec<Person> = people(c, event_id)?.into_iter().filter(|p| p.matchmaking).collect();
+    let everyone = people(c, event_id)?;
+    let people: Vec<Person> = everyone.iter().filter(|p| p.matchmaking).cloned().collect();
     let topics = topics(c, event_id)?;
     let topic_ids: Vec<i64> = topics.iter().map(|t| t.id).collect();
     let engine_topic: HashMap<i64, engine::TopicId> =
@@ -548,7 +554,22 @@ pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, 
         allow_same_organisation: settings.allow_same_organisation,
         excluded: declined,
     };
-    Ok(Pool { people, profiles, topic_names, topic_ids, opportunity_titles, params, opportunities, interests })
+    let abouts: HashMap<i64, String> =
+        mp::table.filter(mp::event_id.eq(event_id)).select((mp::user_id, mp::about)).load(c)?.into_iter().collect();
+    let matcher = engine::Matcher::new(&profiles, &params);
+    Ok(Pool {
+        people,
+        profiles,
+        topic_names,
+        topic_ids,
+        opportunity_titles,
+        params,
+        opportunities,
+        interests,
+        everyone,
+        abouts,
+        matcher,
+    })
 }
 
 /// A suggestion as a person reads it.
@@ -636,7 +657,8 @@ fn nonempty<'a>(s: &'a str, or: &'a str) -> &'a str {
 
 pub fn suggestions_for(pool: &Pool, viewer: i64, limit: usize) -> Vec<SuggestionView> {
     let Some(me) = pool.person(viewer) else { return Vec::new() };
-    engine::suggest_for(&pool.profiles, &pool.params, viewer, limit)
+    pool.matcher
+        .suggest_for(viewer, limit)
         .into_iter()
         .filter_map(|s| {
             let other = pool.person(s.other)?.clone();
@@ -658,6 +680,21 @@ pub struct DirectoryQuery {
     pub country: String,
     pub topic: String,
     pub kind: String,
+    pub page: String,
+}
+
+impl DirectoryQuery {
+    /// The filters as a query string (without the page), for the pager's links.
+    pub fn filters(&self) -> String {
+        serde_urlencoded::to_string([
+            ("q", self.q.as_str()),
+            ("sector", self.sector.as_str()),
+            ("country", self.country.as_str()),
+            ("topic", self.topic.as_str()),
+            ("kind", self.kind.as_str()),
+        ])
+        .unwrap_or_default()
+    }
 }
 
 pub struct DirectoryEntry {
@@ -666,37 +703,25 @@ pub struct DirectoryEntry {
     pub interests: Vec<i64>,
 }
 
-/// The people who agreed to appear in the directory, filtered.
-pub fn directory(c: &mut DbConn, event_id: i64, q: &DirectoryQuery) -> Result<Vec<DirectoryEntry>, AppError> {
-    let people: Vec<Person> = people(c, event_id)?.into_iter().filter(|p| p.directory).collect();
-    let mut opportunities = opportunities_of(c, event_id, &[])?;
-    let mut interests: HashMap<i64, Vec<i64>> = HashMap::new();
-    let rows: Vec<(i64, i64)> =
-        pi::table.filter(pi::event_id.eq(event_id)).select((pi::user_id, pi::topic_id)).load(c)?;
-    for (u, tid) in rows {
-        interests.entry(u).or_default().push(tid);
-    }
-    let abouts: HashMap<i64, String> =
-        mp::table.filter(mp::event_id.eq(event_id)).select((mp::user_id, mp::about)).load(c)?.into_iter().collect();
+/// The people who agreed to appear in the directory, filtered (from a snapshot: no queries).
+pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<DirectoryEntry> {
     let needle = q.q.trim().to_lowercase();
     let topic: Option<i64> = q.topic.trim().parse().ok();
     let kind = match q.kind.as_str() {
         "offer" | "request" => Some(q.kind.as_str()),
         _ => None,
     };
+    let none_opps = Vec::new();
+    let none_ints = Vec::new();
     let mut out = Vec::new();
-    for p in people {
-        let opps = opportunities.remove(&p.user_id).unwrap_or_default();
-        let ints = interests.remove(&p.user_id).unwrap_or_default();
-        if !q.sector.is_empty() && p.sector != q.sector {
-            continue;
-        }
-        if !q.country.is_empty() && p.country != q.country {
+    for p in pool.everyone.iter().filter(|p| p.directory) {
+        let opps = pool.opportunities.get(&p.user_id).unwrap_or(&none_opps);
+        let ints = pool.interests.get(&p.user_id).unwrap_or(&none_ints);
+        if (!q.sector.is_empty() && p.sector != q.sector) || (!q.country.is_empty() && p.country != q.country) {
             continue;
         }
         if let Some(k) = kind {
-            let matching = opps.iter().any(|(o, ts)| o.kind == k && topic.is_none_or(|t| ts.contains(&t)));
-            if !matching {
+            if !opps.iter().any(|(o, ts)| o.kind == k && topic.is_none_or(|t| ts.contains(&t))) {
                 continue;
             }
         } else if let Some(tid) = topic {
@@ -706,11 +731,11 @@ pub fn directory(c: &mut DbConn, event_id: i64, q: &DirectoryQuery) -> Result<Ve
         }
         if !needle.is_empty() {
             let mut hay = format!("{} {} {} {}", p.name, p.organisation, p.job_title, p.bio);
-            if let Some(a) = abouts.get(&p.user_id) {
+            if let Some(a) = pool.abouts.get(&p.user_id) {
                 hay.push(' ');
                 hay.push_str(a);
             }
-            for (o, _) in &opps {
+            for (o, _) in opps {
                 hay.push(' ');
                 hay.push_str(&o.title);
                 hay.push(' ');
@@ -720,9 +745,57 @@ pub fn directory(c: &mut DbConn, event_id: i64, q: &DirectoryQuery) -> Result<Ve
                 continue;
             }
         }
-        out.push(DirectoryEntry { person: p, opportunities: opps, interests: ints });
+        out.push(DirectoryEntry { person: p.clone(), opportunities: opps.clone(), interests: ints.clone() });
     }
-    Ok(out)
+    out
+}
+
+/// What a snapshot of an event's matchmaking data was built from: when any of it changes, the
+/// snapshot is rebuilt (on this server or any other sharing the database).
+fn fingerprint(c: &mut DbConn, event_id: i64) -> Result<String, AppError> {
+    use diesel::dsl::{count_star, max};
+    let regs: (i64, Option<NaiveDateTime>) =
+        r::table.filter(r::event_id.eq(event_id)).select((count_star(), max(r::updated_at))).first(c)?;
+    let profiles: (i64, Option<NaiveDateTime>) =
+        mp::table.filter(mp::event_id.eq(event_id)).select((count_star(), max(mp::updated_at))).first(c)?;
+    let opps: (i64, Option<NaiveDateTime>) =
+        op::table.filter(op::event_id.eq(event_id)).select((count_star(), max(op::updated_at))).first(c)?;
+    let topics: (i64, Option<i64>) =
+        t::table.filter(t::event_id.eq(event_id)).select((count_star(), max(t::id))).first(c)?;
+    let declined: i64 =
+        mr::table.filter(mr::event_id.eq(event_id).and(mr::status.eq("declined"))).count().get_result(c)?;
+    let settings: Option<NaiveDateTime> = ms::table.find(event_id).select(ms::updated_at).first(c).optional()?;
+    Ok(format!("{regs:?}{profiles:?}{opps:?}{topics:?}{declined}{settings:?}"))
+}
+
+/// Snapshots of events' matchmaking data, shared by the requests of one server: building one
+/// for thousands of participants takes tens of milliseconds, checking that it is current takes
+/// a few small queries. A snapshot also expires after a minute (changes the fingerprint cannot
+/// see, such as a participant editing their organisation, show up by then).
+#[derive(Default)]
+pub struct PoolCache {
+    entries: std::sync::Mutex<HashMap<i64, (std::time::Instant, String, std::sync::Arc<Pool>)>>,
+}
+
+const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl PoolCache {
+    pub fn get(&self, c: &mut DbConn, event_id: i64) -> Result<std::sync::Arc<Pool>, AppError> {
+        let fp = fingerprint(c, event_id)?;
+        if let Ok(map) = self.entries.lock() {
+            if let Some((at, f, pool)) = map.get(&event_id) {
+                if *f == fp && at.elapsed() < SNAPSHOT_TTL {
+                    return Ok(pool.clone());
+                }
+            }
+        }
+        let s = settings(c, event_id)?;
+        let pool = std::sync::Arc::new(pool(c, event_id, &s)?);
+        if let Ok(mut map) = self.entries.lock() {
+            map.insert(event_id, (std::time::Instant::now(), fp, pool.clone()));
+        }
+        Ok(pool)
+    }
 }
 
 // ---------- requests ----------

@@ -2,6 +2,7 @@
 //! messages), extractors that require a login or a role, form errors and rendering helpers.
 
 pub mod assets;
+pub mod cache;
 pub mod csrf;
 pub mod form;
 pub mod limits;
@@ -69,6 +70,17 @@ impl PageCtx {
     /// Flash messages, removed from the session as they are shown.
     pub fn take_flashes(&self) -> Vec<Flash> {
         self.session.remove_as::<Vec<Flash>>(FLASH).and_then(Result::ok).unwrap_or_default()
+    }
+
+    /// Whether messages wait to be shown (such a page is this visitor's own).
+    pub fn has_flashes(&self) -> bool {
+        self.session.get::<Vec<Flash>>(FLASH).ok().flatten().is_some_and(|v| !v.is_empty())
+    }
+
+    /// Anonymous visitors with no pending message all see the same page: it may be cached
+    /// (with the CSRF token put in per request, see `web::cache`).
+    pub fn is_shared_view(&self) -> bool {
+        self.user.is_none() && !self.has_flashes()
     }
 
     pub fn flash(&self, kind: &str, message: impl Into<String>) {

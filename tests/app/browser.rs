@@ -162,6 +162,7 @@ async fn browser_participants_request_and_accept_a_meeting() {
     let msg = b.find(Locator::Id("message")).await.expect("flash");
     assert!(msg.text().await.expect("text").contains("request is sent"));
     b.find(Locator::Id("logout")).await.expect("logout").click().await.expect("click");
+    b.wait().at_most(wait).for_element(Locator::LinkText("Log in")).await.expect("logged out");
 
     // Pia follows the e-mailed link, logs in on the way and accepts.
     let link =

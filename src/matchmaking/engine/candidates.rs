@@ -108,6 +108,8 @@ pub(super) fn top_k(m: &Model, ix: &Index, i: usize, k: usize, s: &mut Scratch) 
     }
     let p = &m.prepared[i];
     let n = m.prepared.len();
+    // Nobody has more candidates than there are profiles ("all of them" may come as usize::MAX).
+    let k = k.min(n);
     // Total posting length: when it is a large share of N, scanning the dense array is cheaper
     // than tracking touched entries.
     let mut total = 0usize;
@@ -232,6 +234,33 @@ pub fn suggest_all(profiles: &[Profile], params: &ScoringParams, per_person: usi
             (m.prepared[i].id, top.into_iter().map(|(j, _)| m.explain(i, j as usize)).collect())
         })
         .collect()
+}
+
+/// The scoring model and its inverted indexes, built once and queried many times (a web
+/// server answers every "your matches" page from one of these until the profiles change).
+pub struct Matcher {
+    model: Model,
+    index: Index,
+    position: std::collections::HashMap<i64, usize>,
+}
+
+impl Matcher {
+    pub fn new(profiles: &[Profile], params: &ScoringParams) -> Matcher {
+        let model = Model::new(profiles, params);
+        let index = Index::new(&model);
+        let position = profiles.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+        Matcher { model, index, position }
+    }
+
+    /// Top `limit` suggestions for `viewer`, as [`suggest_for`] gives them.
+    pub fn suggest_for(&self, viewer: i64, limit: usize) -> Vec<Suggestion> {
+        let Some(&i) = self.position.get(&viewer) else { return Vec::new() };
+        let mut s = Scratch::new(self.model.prepared.len());
+        top_k(&self.model, &self.index, i, limit, &mut s)
+            .into_iter()
+            .map(|(j, _)| self.model.explain(i, j as usize))
+            .collect()
+    }
 }
 
 /// Top `limit` suggestions for one viewer (profile id); empty if the viewer is unknown.
@@ -448,5 +477,25 @@ mod tests {
         assert_eq!(n7, 1);
         assert!(matches!(r[0], Reason::YouSeekTheyOffer { .. }));
         assert!(matches!(r.last().unwrap(), Reason::SharedInterest { .. } | Reason::CrossSector));
+    }
+}
+
+#[cfg(test)]
+mod matcher_tests {
+    use super::super::generate::generate_profiles;
+    use super::*;
+
+    #[test]
+    fn a_prebuilt_matcher_answers_like_suggest_for() {
+        let profiles = generate_profiles(300, 11);
+        let params = ScoringParams::default();
+        let m = Matcher::new(&profiles, &params);
+        for p in profiles.iter().step_by(37) {
+            assert_eq!(m.suggest_for(p.id, 10), suggest_for(&profiles, &params, p.id, 10));
+        }
+        assert!(m.suggest_for(-1, 10).is_empty());
+        // "Everyone" as the limit neither overflows nor allocates for usize::MAX entries.
+        let all = m.suggest_for(profiles[0].id, usize::MAX);
+        assert_eq!(all, suggest_for(&profiles, &params, profiles[0].id, profiles.len()));
     }
 }

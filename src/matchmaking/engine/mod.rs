@@ -15,7 +15,7 @@ pub mod interchange;
 pub mod schedule;
 pub mod scoring;
 
-pub use self::candidates::{pairs_from_suggestions, scored_pairs, suggest_all, suggest_for};
+pub use self::candidates::{pairs_from_suggestions, scored_pairs, suggest_all, suggest_for, Matcher};
 pub use self::check::{check_feasible, objective};
 pub use self::interchange::{
     Instance, InstanceError, LockedIdx, LockedMeeting, Meeting, PairIdx, PairIn, Participant, Problem, Solution,

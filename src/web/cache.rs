@@ -1,0 +1,169 @@
+//! Rendered public pages and exports (programme, session pages, iCalendar and frab files),
+//! kept briefly so a crowd reading the programme costs one rendering, not thousands.
+//!
+//! Freshness: every state-changing request on this server starts a new generation, which
+//! empties the cache at once; changes made through another server behind the same database
+//! show after at most `ttl` (two seconds). Only pages that are the same for every visitor go
+//! in: anonymous views and the exports.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse};
+
+/// Stands for the visitor's CSRF token in a cached page; replaced on every answer.
+pub const TOKEN_SLOT: &str = "__liaison_csrf_token_slot__";
+
+/// The cached page for `key` as this visitor's answer, if there is one.
+pub fn serve(cache: &PageCache, key: &str, csrf: &str) -> Option<HttpResponse> {
+    let page = cache.get(key)?;
+    Some(page.response_with_token(csrf))
+}
+
+/// Renders `tpl` for a shared view with the token slot, keeps it, and answers with the
+/// visitor's own token.
+pub fn render_shared<T: askama::Template>(
+    cache: &PageCache,
+    key: String,
+    generation: u64,
+    csrf: &str,
+    tpl: &T,
+) -> Result<HttpResponse, crate::error::AppError> {
+    let html = tpl.render()?;
+    let page = cache.put(
+        key,
+        generation,
+        CachedPage { content_type: "text/html; charset=utf-8", disposition: None, body: web::Bytes::from(html) },
+    );
+    Ok(page.response_with_token(csrf))
+}
+
+pub struct CachedPage {
+    pub content_type: &'static str,
+    pub disposition: Option<String>,
+    pub body: web::Bytes,
+}
+
+impl CachedPage {
+    fn response_with_token(&self, csrf: &str) -> HttpResponse {
+        match std::str::from_utf8(&self.body) {
+            Ok(text) if text.contains(TOKEN_SLOT) => HttpResponse::Ok()
+                .content_type(self.content_type)
+                .insert_header((actix_web::http::header::CACHE_CONTROL, "no-cache"))
+                .body(text.replace(TOKEN_SLOT, csrf)),
+            _ => self.response(),
+        }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        let mut r = HttpResponse::Ok();
+        r.content_type(self.content_type);
+        if let Some(d) = &self.disposition {
+            r.insert_header((actix_web::http::header::CONTENT_DISPOSITION, d.clone()));
+        }
+        r.insert_header((actix_web::http::header::CACHE_CONTROL, "no-cache"));
+        r.body(self.body.clone())
+    }
+}
+
+/// Most pages kept; past this the cache starts afresh (a crawler walking every session page
+/// of every event must not grow it without bound).
+const MAX_ENTRIES: usize = 5_000;
+
+pub struct PageCache {
+    ttl: Duration,
+    generation: AtomicU64,
+    entries: Mutex<HashMap<String, (u64, Instant, Arc<CachedPage>)>>,
+}
+
+impl PageCache {
+    pub fn new(ttl: Duration) -> Self {
+        PageCache { ttl, generation: AtomicU64::new(0), entries: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let map = self.entries.lock().ok()?;
+        let (g, at, page) = map.get(key)?;
+        (*g == generation && at.elapsed() < self.ttl).then(|| page.clone())
+    }
+
+    /// Keeps `page` under `key` if nothing changed since `generation` (taken before the page
+    /// was built), and returns it.
+    pub fn put(&self, key: String, generation: u64, page: CachedPage) -> Arc<CachedPage> {
+        let page = Arc::new(page);
+        if self.ttl.is_zero() {
+            return page;
+        }
+        if let Ok(mut map) = self.entries.lock() {
+            if self.generation.load(Ordering::Acquire) == generation {
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+                map.insert(key, (generation, Instant::now(), page.clone()));
+            }
+        }
+        page
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Something changed: nothing cached so far may be served again.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Ok(mut map) = self.entries.lock() {
+            map.clear();
+        }
+    }
+}
+
+/// Middleware: every request that may change state (anything but GET and HEAD) empties the
+/// page cache once it has been handled.
+pub async fn invalidate_on_write(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+    let cache = req.app_data::<web::Data<crate::app::AppState>>().map(|s| s.pages.clone());
+    let res = next.call(req).await;
+    if writes {
+        if let Some(c) = cache {
+            c.invalidate();
+        }
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(s: &'static str) -> CachedPage {
+        CachedPage { content_type: "text/plain", disposition: None, body: web::Bytes::from_static(s.as_bytes()) }
+    }
+
+    #[test]
+    fn pages_are_served_until_a_write_or_the_ttl() {
+        let c = PageCache::new(Duration::from_secs(60));
+        let g = c.generation();
+        c.put("a".into(), g, page("one"));
+        assert_eq!(c.get("a").map(|p| p.body.clone()), Some(web::Bytes::from_static(b"one")));
+        c.invalidate();
+        assert!(c.get("a").is_none());
+        // A page built before a write is not kept.
+        c.put("b".into(), g, page("stale"));
+        assert!(c.get("b").is_none());
+        let short = PageCache::new(Duration::ZERO);
+        let g = short.generation();
+        short.put("a".into(), g, page("x"));
+        assert!(short.get("a").is_none());
+    }
+}
