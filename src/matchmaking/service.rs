@@ -774,8 +774,11 @@ fn fingerprint(c: &mut DbConn, event_id: i64) -> Result<String, AppError> {
 /// see, such as a participant editing their organisation, show up by then).
 #[derive(Default)]
 pub struct PoolCache {
-    entries: std::sync::Mutex<HashMap<i64, (std::time::Instant, String, std::sync::Arc<Pool>)>>,
+    entries: std::sync::Mutex<HashMap<i64, Snapshot>>,
 }
+
+/// When a snapshot was built, from which fingerprint, and the snapshot.
+type Snapshot = (std::time::Instant, String, std::sync::Arc<Pool>);
 
 const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 

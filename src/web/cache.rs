@@ -79,8 +79,11 @@ const MAX_ENTRIES: usize = 5_000;
 pub struct PageCache {
     ttl: Duration,
     generation: AtomicU64,
-    entries: Mutex<HashMap<String, (u64, Instant, Arc<CachedPage>)>>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
+
+/// The generation it was built in, when, and the page.
+type Entry = (u64, Instant, Arc<CachedPage>);
 
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
