@@ -82,6 +82,10 @@ pub struct Config {
     #[arg(long, env = "LIAISON_MAIL_POLL_MS", default_value_t = 1_000, hide = true)]
     pub mail_poll_ms: u64,
 
+    /// Seconds a mail worker holds a claimed message before another may take it over.
+    #[arg(long, env = "LIAISON_MAIL_LEASE_SECS", default_value_t = 300, hide = true)]
+    pub mail_lease_secs: u64,
+
     /// Programme changes are mailed once organisers have made no further change to a session
     /// for this many milliseconds, so a burst of edits becomes one e-mail.
     #[arg(long, env = "LIAISON_CHANGE_QUIET_MS", default_value_t = 300_000, hide = true)]
@@ -116,6 +120,7 @@ pub struct MailSettings {
     pub transport: MailTransportKind,
     pub retry_base: Duration,
     pub poll_interval: Duration,
+    pub lease: Duration,
 }
 
 #[derive(Clone)]
@@ -179,6 +184,7 @@ impl Config {
                 transport,
                 retry_base: Duration::from_millis(self.mail_retry_ms.max(1)),
                 poll_interval: Duration::from_millis(self.mail_poll_ms.max(10)),
+                lease: Duration::from_secs(self.mail_lease_secs.max(1)),
             },
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),

@@ -48,6 +48,15 @@ enum Command {
         #[arg(long, default_value_t = 120)]
         sessions: usize,
     },
+    /// Copy a whole database into a new, empty one (e.g. the embedded SQLite into PostgreSQL).
+    CopyDb {
+        /// Source DATABASE_URL (sqlite://… or postgres://…).
+        #[arg(long)]
+        from: String,
+        /// Target DATABASE_URL; it is migrated first and must hold no data.
+        #[arg(long)]
+        to: String,
+    },
     /// Run the meeting scheduler alone on an instance file (the interchange format of
     /// DESIGN.md) and write the timetable.
     Schedule {
@@ -86,6 +95,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::CreateAdmin { db, email, name } => create_admin(&db, &email, &name),
         Command::Schedule { input, output } => schedule(&input, &output),
+        Command::CopyDb { from, to } => copy_db(&from, &to),
         Command::DemoData { db, participants, sessions } => {
             if !(2..=50_000).contains(&participants) || sessions > 2_000 {
                 anyhow::bail!("--participants must be between 2 and 50000 and --sessions at most 2000");
@@ -193,6 +203,35 @@ fn schedule(input: &str, output: &str) -> anyhow::Result<()> {
         timetable.quality * 100.0,
         timetable.participants_without_meeting,
         timetable.elapsed_ms
+    );
+    Ok(())
+}
+
+fn copy_db(from: &str, to: &str) -> anyhow::Result<()> {
+    use liaison::db::DatabaseUrl;
+    let (from_url, to_url) =
+        (DatabaseUrl::parse(from).map_err(anyhow::Error::msg)?, DatabaseUrl::parse(to).map_err(anyhow::Error::msg)?);
+    if from_url == to_url {
+        anyhow::bail!("--from and --to are the same database");
+    }
+    let source = Db::connect(&from_url, 1)?;
+    source.migrate()?;
+    let target = Db::connect(&to_url, 1)?;
+    target.migrate()?;
+    let started = std::time::Instant::now();
+    let (mut a, mut b) = (source.get()?, target.get()?);
+    let copied = liaison::db::copy::copy_all(&mut a, &mut b)?;
+    let rows: usize = copied.iter().map(|(_, n)| n).sum();
+    for (table, n) in &copied {
+        if *n > 0 {
+            println!("  {table:<24} {n:>8}");
+        }
+    }
+    println!(
+        "Copied {rows} rows from {} to {} in {:.1} s. Point DATABASE_URL at the new database and restart.",
+        from_url.display(),
+        to_url.display(),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

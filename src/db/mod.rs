@@ -3,6 +3,7 @@
 //! async workers.
 
 pub mod backend;
+pub mod copy;
 pub mod schema;
 
 use std::time::Duration;

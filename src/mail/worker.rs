@@ -20,7 +20,6 @@ use crate::error::AppError;
 /// After this many attempts a message is marked failed (about a day with the default delay).
 pub const MAX_ATTEMPTS: i32 = 20;
 /// A claimed row that was not finished within this time (crashed server) is claimed again.
-const LEASE: TimeDelta = TimeDelta::minutes(5);
 const BATCH: i64 = 20;
 const LONGEST_DELAY: Duration = Duration::from_secs(3600);
 
@@ -64,6 +63,9 @@ pub struct MailWorker {
     retry_base: Duration,
     poll: Duration,
     worker_id: String,
+    /// How long a claimed message is this worker's: a worker that dies mid-send leaves it to
+    /// the others after this.
+    lease: TimeDelta,
     wake: Arc<Notify>,
 }
 
@@ -86,6 +88,7 @@ impl MailWorker {
             retry_base: settings.retry_base,
             poll: settings.poll_interval,
             worker_id: uuid::Uuid::new_v4().simple().to_string(),
+            lease: TimeDelta::from_std(settings.lease).unwrap_or(TimeDelta::minutes(5)),
             wake,
         })
     }
@@ -114,8 +117,8 @@ impl MailWorker {
 
     /// Claims and sends one batch of due messages; returns how many were attempted.
     pub async fn drain_once(&self) -> Result<usize, AppError> {
-        let me = self.worker_id.clone();
-        let rows = self.db.run(move |c| claim(c, &me, BATCH)).await?;
+        let (me, lease) = (self.worker_id.clone(), self.lease);
+        let rows = self.db.run(move |c| claim(c, &me, BATCH, lease)).await?;
         let n = rows.len();
         for row in rows {
             let outcome = self.send(&row).await;
@@ -184,13 +187,13 @@ macro_rules! due {
 
 /// Claims up to `limit` due rows for this worker. Each claim is a conditional update that only
 /// one worker can win, on either backend.
-fn claim(conn: &mut DbConn, worker: &str, limit: i64) -> Result<Vec<OutboxRow>, AppError> {
+fn claim(conn: &mut DbConn, worker: &str, limit: i64, lease: TimeDelta) -> Result<Vec<OutboxRow>, AppError> {
     let candidates: Vec<i64> =
         outbox::table.filter(due!(now())).order(outbox::id).limit(limit).select(outbox::id).load(conn)?;
     let mut claimed = Vec::new();
     for id in candidates {
         let won = diesel::update(outbox::table.find(id).filter(due!(now())))
-            .set((outbox::status.eq("sending"), outbox::locked_by.eq(worker), outbox::locked_until.eq(now() + LEASE)))
+            .set((outbox::status.eq("sending"), outbox::locked_by.eq(worker), outbox::locked_until.eq(now() + lease)))
             .execute(conn)?;
         if won == 1 {
             claimed.push(id);

@@ -10,5 +10,6 @@ mod events_registration;
 mod mail;
 mod matchmaking;
 mod platform;
+mod scale_out;
 mod security;
 mod support;
