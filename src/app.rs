@@ -34,6 +34,8 @@ pub struct AppState {
     /// Matchmaking snapshots per event (see `matchmaking::service::PoolCache`).
     pub pools: Arc<crate::matchmaking::service::PoolCache>,
     pub pages: Arc<crate::web::cache::PageCache>,
+    /// Programmes per event, shared by the personal pages for a moment (see `web::cache`).
+    pub programmes: Arc<crate::web::cache::Recent<crate::agenda::model::Programme>>,
     mail_wake: Arc<Notify>,
 }
 
@@ -79,6 +81,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         limits: Arc::new(crate::web::limits::RateLimits::new(settings.rate_limits)),
         pools: Arc::default(),
         pages: Arc::new(crate::web::cache::PageCache::new(Duration::from_secs(2))),
+        programmes: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
         mail_wake: wake,
     });
     let limits = state.limits.clone();
@@ -116,6 +119,9 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
             .default_service(web::to(not_found))
     })
     .workers(settings.workers)
+    // Blocking work is database calls: more threads than connections would only wait (and
+    // each thread keeps allocator memory of its own).
+    .worker_max_blocking_threads(settings.db_pool_size as usize + 2)
     .shutdown_timeout(10)
     .listen(listener)?
     .run();

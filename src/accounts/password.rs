@@ -1,5 +1,8 @@
-//! argon2id password hashing on the blocking pool, at most one hash per core at a time: each
-//! hash holds 19 MiB for its whole run, so a rush of sign-ups queues instead of exhausting memory.
+//! argon2id password hashing on a few threads of its own, at most one hash per core at a time:
+//! each hash holds 19 MiB for its whole run, so a rush of sign-ups queues instead of exhausting
+//! memory. Dedicated threads also keep that memory in a few allocator arenas: spread over the
+//! many threads of the blocking pool, the freed 19 MiB blocks stayed with each thread's arena
+//! and the server grew to a gigabyte during a sign-up rush (measured with bench/load.sh).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +15,12 @@ use crate::error::AppError;
 /// A request waits at most this long for a free hashing slot before it gets 503.
 const QUEUE_WAIT: Duration = Duration::from_secs(15);
 
+type Job = Box<dyn FnOnce() + Send>;
+
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    jobs: std::sync::mpsc::Sender<Job>,
     /// Verified against when the e-mail is unknown, so such logins take as long as real ones.
     dummy_hash: Arc<String>,
 }
@@ -39,8 +45,28 @@ pub fn verify_blocking(password: &str, phc: &str) -> bool {
 
 impl Passwords {
     pub fn new(concurrency: usize) -> Result<Self, AppError> {
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..concurrency.max(1) {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || loop {
+                    // The lock is held only to take the next job; the channel closes with the server.
+                    let job = match queue.lock() {
+                        Ok(q) => q.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                })
+                .map_err(AppError::internal)?;
+        }
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            jobs,
             dummy_hash: Arc::new(hash_blocking("liaison: no such account")?),
         })
     }
@@ -50,14 +76,14 @@ impl Passwords {
             .await
             .map_err(|_| AppError::Unavailable("password hashing queue is full".into()))?
             .map_err(AppError::internal)?;
-        let result = tokio::task::spawn_blocking(move || {
-            let r = f();
-            drop(permit);
-            r
-        })
-        .await
-        .map_err(AppError::internal)?;
-        Ok(result)
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                let _ = tx.send(f());
+                drop(permit);
+            }))
+            .map_err(|_| AppError::internal("password hashing threads are gone"))?;
+        rx.await.map_err(|_| AppError::internal("password hashing failed"))
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {

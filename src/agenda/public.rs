@@ -303,7 +303,7 @@ pub async fn remove(
 struct MyAgendaPage {
     ctx: PageCtx,
     event: Event,
-    programme: Programme,
+    programme: std::sync::Arc<Programme>,
     mine: Vec<Session>,
     overlaps: Vec<i64>,
     confirmed: bool,
@@ -333,11 +333,12 @@ pub fn feed_token(key: &[u8], registration_id: i64, epoch: i32) -> String {
 pub async fn my_agenda(Authed(ctx, user): Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let (event, _) = visible_event(&state, &ctx, slug.into_inner()).await?;
     let (id, uid) = (event.id, user.id);
-    let ev = event.clone();
+    let (ev, programmes, generation) = (event.clone(), state.programmes.clone(), state.pages.generation());
     let (programme, chosen, reg, meetings) = state
         .db
         .run(move |c| {
-            let (p, chosen) = service::my_sessions(c, id, uid)?;
+            let p = programmes.get_or(id, generation, || Programme::load(c, id))?;
+            let chosen = service::chosen(c, id, uid)?;
             let meetings = crate::matchmaking::service::visible_entries(c, &ev, uid)?;
             Ok((p, chosen, registration::find_for(c, id, uid)?, meetings))
         })

@@ -300,11 +300,11 @@ struct MatchesPage {
 
 pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
-    let (id, uid, pools) = (p.event.id, p.me.user_id, state.pools.clone());
+    let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.generation());
     let (suggestions, has_profile) = state
         .db
         .run(move |c| {
-            let pool = pools.get(c, id)?;
+            let pool = pools.get(c, id, generation)?;
             let has = pool
                 .profiles
                 .iter()
@@ -353,18 +353,29 @@ pub async fn directory(
     if q.q.len() > 200 {
         return Err(AppError::BadRequest("The search text is too long (at most 200 characters).".into()));
     }
-    let (id, query, pools) = (p.event.id, q.clone(), state.pools.clone());
-    let (entries, topics) =
-        state.db.run(move |c| Ok((service::directory(&*pools.get(c, id)?, &query), service::topics(c, id)?))).await?;
-    // Only the countries somebody in the directory comes from.
-    let present: std::collections::BTreeSet<String> = service_countries(&entries);
+    let (id, query, pools, generation) = (p.event.id, q.clone(), state.pools.clone(), state.pages.generation());
+    let (entries, topics, present, total, page, pages) = state
+        .db
+        .run(move |c| {
+            let pool = pools.get(c, id, generation)?;
+            let found = service::directory(&pool, &query);
+            // Only the countries somebody in the directory comes from.
+            let present: std::collections::BTreeSet<String> = pool
+                .everyone
+                .iter()
+                .filter(|p| p.directory)
+                .map(|p| p.country.clone())
+                .filter(|c| !c.is_empty())
+                .collect();
+            let total = found.len();
+            let pages = total.div_ceil(DIRECTORY_PAGE).max(1);
+            let page = query.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+            let shown: Vec<usize> = found.into_iter().skip((page - 1) * DIRECTORY_PAGE).take(DIRECTORY_PAGE).collect();
+            Ok((service::entries(&pool, &shown), service::topics(c, id)?, present, total, page, pages))
+        })
+        .await?;
     let countries =
         countries().iter().copied().filter(|(code, _)| present.contains(*code) || q.country == *code).collect();
-    let total = entries.len();
-    let pages = total.div_ceil(DIRECTORY_PAGE).max(1);
-    let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
-    let entries: Vec<DirectoryEntry> =
-        entries.into_iter().skip((page - 1) * DIRECTORY_PAGE).take(DIRECTORY_PAGE).collect();
     render(&DirectoryPage {
         ctx: p.ctx,
         event: p.event,
@@ -381,10 +392,6 @@ pub async fn directory(
 
 /// People per directory page.
 const DIRECTORY_PAGE: usize = 50;
-
-fn service_countries(entries: &[DirectoryEntry]) -> std::collections::BTreeSet<String> {
-    entries.iter().map(|e| e.person.country.clone()).filter(|c| !c.is_empty()).collect()
-}
 
 #[derive(Template)]
 #[template(path = "pages/matchmaking/person.html")]
@@ -416,7 +423,7 @@ async fn person_page(
     message: String,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
-    let (id, uid, pools) = (p.event.id, p.me.user_id, state.pools.clone());
+    let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.generation());
     let me_in_matchmaking = p.me.matchmaking;
     let (person, data, topics, reasons) = state
         .db
@@ -428,7 +435,7 @@ async fn person_page(
             let data = service::profile(c, id, other)?;
             let topics = service::topics(c, id)?;
             let reasons = if me_in_matchmaking && person.matchmaking && other != uid {
-                let pool = pools.get(c, id)?;
+                let pool = pools.get(c, id, generation)?;
                 service::suggestions_for(&pool, uid, usize::MAX)
                     .into_iter()
                     .find(|s| s.person.user_id == other)

@@ -703,8 +703,9 @@ pub struct DirectoryEntry {
     pub interests: Vec<i64>,
 }
 
-/// The people who agreed to appear in the directory, filtered (from a snapshot: no queries).
-pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<DirectoryEntry> {
+/// The people who agreed to appear in the directory, filtered (from a snapshot: no queries),
+/// as positions in `pool.everyone`; `entries` makes the page's entries from them.
+pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<usize> {
     let needle = q.q.trim().to_lowercase();
     let topic: Option<i64> = q.topic.trim().parse().ok();
     let kind = match q.kind.as_str() {
@@ -714,7 +715,7 @@ pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<DirectoryEntry> {
     let none_opps = Vec::new();
     let none_ints = Vec::new();
     let mut out = Vec::new();
-    for p in pool.everyone.iter().filter(|p| p.directory) {
+    for (i, p) in pool.everyone.iter().enumerate().filter(|(_, p)| p.directory) {
         let opps = pool.opportunities.get(&p.user_id).unwrap_or(&none_opps);
         let ints = pool.interests.get(&p.user_id).unwrap_or(&none_ints);
         if (!q.sector.is_empty() && p.sector != q.sector) || (!q.country.is_empty() && p.country != q.country) {
@@ -745,9 +746,21 @@ pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<DirectoryEntry> {
                 continue;
             }
         }
-        out.push(DirectoryEntry { person: p.clone(), opportunities: opps.clone(), interests: ints.clone() });
+        out.push(i);
     }
     out
+}
+
+pub fn entries(pool: &Pool, positions: &[usize]) -> Vec<DirectoryEntry> {
+    positions
+        .iter()
+        .filter_map(|&i| pool.everyone.get(i))
+        .map(|p| DirectoryEntry {
+            person: p.clone(),
+            opportunities: pool.opportunities.get(&p.user_id).cloned().unwrap_or_default(),
+            interests: pool.interests.get(&p.user_id).cloned().unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// What a snapshot of an event's matchmaking data was built from: when any of it changes, the
@@ -777,25 +790,50 @@ pub struct PoolCache {
     entries: std::sync::Mutex<HashMap<i64, Snapshot>>,
 }
 
-/// When a snapshot was built, from which fingerprint, and the snapshot.
-type Snapshot = (std::time::Instant, String, std::sync::Arc<Pool>);
+/// A snapshot with when it was built, when it was last found current (and at which page-cache
+/// generation of this server), and the fingerprint it was built from.
+struct Snapshot {
+    built: std::time::Instant,
+    checked: std::time::Instant,
+    generation: u64,
+    fingerprint: String,
+    pool: std::sync::Arc<Pool>,
+}
+
+/// Within this time of a check, and with no write on this server since, a snapshot is used
+/// without checking again (the same two seconds as the page cache).
+const RECHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl PoolCache {
-    pub fn get(&self, c: &mut DbConn, event_id: i64) -> Result<std::sync::Arc<Pool>, AppError> {
-        let fp = fingerprint(c, event_id)?;
+    /// The current snapshot of the event; `generation` is this server's page-cache generation
+    /// (it moves on every write handled here).
+    pub fn get(&self, c: &mut DbConn, event_id: i64, generation: u64) -> Result<std::sync::Arc<Pool>, AppError> {
         if let Ok(map) = self.entries.lock() {
-            if let Some((at, f, pool)) = map.get(&event_id) {
-                if *f == fp && at.elapsed() < SNAPSHOT_TTL {
-                    return Ok(pool.clone());
+            if let Some(s) = map.get(&event_id) {
+                if s.generation == generation && s.checked.elapsed() < RECHECK_AFTER && s.built.elapsed() < SNAPSHOT_TTL
+                {
+                    return Ok(s.pool.clone());
                 }
             }
         }
-        let s = settings(c, event_id)?;
-        let pool = std::sync::Arc::new(pool(c, event_id, &s)?);
+        let fp = fingerprint(c, event_id)?;
         if let Ok(mut map) = self.entries.lock() {
-            map.insert(event_id, (std::time::Instant::now(), fp, pool.clone()));
+            if let Some(s) = map.get_mut(&event_id) {
+                if s.fingerprint == fp && s.built.elapsed() < SNAPSHOT_TTL {
+                    s.checked = std::time::Instant::now();
+                    s.generation = generation;
+                    return Ok(s.pool.clone());
+                }
+            }
+        }
+        let settings = settings(c, event_id)?;
+        let pool = std::sync::Arc::new(pool(c, event_id, &settings)?);
+        let now = std::time::Instant::now();
+        if let Ok(mut map) = self.entries.lock() {
+            let snapshot = Snapshot { built: now, checked: now, generation, fingerprint: fp, pool: pool.clone() };
+            map.insert(event_id, snapshot);
         }
         Ok(pool)
     }

@@ -145,6 +145,37 @@ pub async fn invalidate_on_write(
     res
 }
 
+/// Values per event (e.g. a programme) shared by requests for a moment: valid while nothing was
+/// written on this server since and for at most `ttl` (changes made through other servers).
+pub struct Recent<T> {
+    ttl: Duration,
+    entries: Mutex<HashMap<i64, (u64, Instant, Arc<T>)>>,
+}
+
+impl<T> Recent<T> {
+    pub fn new(ttl: Duration) -> Self {
+        Recent { ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn get_or<E>(&self, key: i64, generation: u64, build: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
+        if let Ok(map) = self.entries.lock() {
+            if let Some((g, at, v)) = map.get(&key) {
+                if *g == generation && at.elapsed() < self.ttl {
+                    return Ok(v.clone());
+                }
+            }
+        }
+        let v = Arc::new(build()?);
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= MAX_ENTRIES {
+                map.clear();
+            }
+            map.insert(key, (generation, Instant::now(), v.clone()));
+        }
+        Ok(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
