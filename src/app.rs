@@ -76,7 +76,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
     let state = web::Data::new(AppState {
         db,
         base_url: settings.base_url.clone(),
-        passwords: Passwords::new(settings.hash_concurrency)?,
+        passwords: Passwords::new(settings.hash_concurrency, settings.hash_queue_wait)?,
         feed_key: settings.cookie_key.signing().to_vec(),
         limits: Arc::new(crate::web::limits::RateLimits::new(settings.rate_limits)),
         pools: Arc::default(),

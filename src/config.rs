@@ -74,6 +74,11 @@ pub struct Config {
     #[arg(long, env = "LIAISON_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
     pub rate_limits: bool,
 
+    /// Milliseconds a request waits for a free password-hashing slot before it is answered 503
+    /// (with Retry-After) instead of piling up.
+    #[arg(long, env = "LIAISON_HASH_QUEUE_WAIT_MS", default_value_t = 10_000, hide = true)]
+    pub hash_queue_wait_ms: u64,
+
     /// First retry delay of a failed e-mail in milliseconds; it doubles on each attempt.
     #[arg(long, env = "LIAISON_MAIL_RETRY_MS", default_value_t = 30_000, hide = true)]
     pub mail_retry_ms: u64,
@@ -110,6 +115,7 @@ pub struct Settings {
     pub workers: usize,
     pub hash_concurrency: usize,
     pub rate_limits: bool,
+    pub hash_queue_wait: Duration,
     pub change_quiet: Duration,
     pub digest_after: Duration,
 }
@@ -189,6 +195,7 @@ impl Config {
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),
             rate_limits: self.rate_limits,
+            hash_queue_wait: Duration::from_millis(self.hash_queue_wait_ms.max(1)),
             change_quiet: Duration::from_millis(self.change_quiet_ms),
             digest_after: Duration::from_secs(self.digest_after_minutes * 60),
         })

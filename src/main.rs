@@ -72,6 +72,7 @@ enum Command {
 }
 
 fn main() {
+    tune_allocator();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -236,4 +237,17 @@ fn copy_db(from: &str, to: &str) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// glibc raises its mmap threshold to the size of the largest block freed so far: after the
+/// first 19 MiB argon2 block, such blocks come from per-thread arenas and stay there, and a
+/// sign-up rush grew the server past 600 MiB (bench/load.sh). A fixed threshold keeps big
+/// blocks in mmap (returned on free), and fewer arenas bound what the threads keep.
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called once before other threads start.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        libc::mallopt(libc::M_ARENA_MAX, 4);
+    }
 }

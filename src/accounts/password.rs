@@ -12,14 +12,13 @@ use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
-/// A request waits at most this long for a free hashing slot before it gets 503.
-const QUEUE_WAIT: Duration = Duration::from_secs(15);
-
 type Job = Box<dyn FnOnce() + Send>;
 
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// A request waits at most this long for a free hashing slot before it gets 503.
+    queue_wait: Duration,
     jobs: std::sync::mpsc::Sender<Job>,
     /// Verified against when the e-mail is unknown, so such logins take as long as real ones.
     dummy_hash: Arc<String>,
@@ -44,7 +43,7 @@ pub fn verify_blocking(password: &str, phc: &str) -> bool {
 }
 
 impl Passwords {
-    pub fn new(concurrency: usize) -> Result<Self, AppError> {
+    pub fn new(concurrency: usize, queue_wait: Duration) -> Result<Self, AppError> {
         let (jobs, queue) = std::sync::mpsc::channel::<Job>();
         let queue = Arc::new(std::sync::Mutex::new(queue));
         for i in 0..concurrency.max(1) {
@@ -66,13 +65,14 @@ impl Passwords {
         }
         Ok(Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            queue_wait,
             jobs,
             dummy_hash: Arc::new(hash_blocking("liaison: no such account")?),
         })
     }
 
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let permit = tokio::time::timeout(QUEUE_WAIT, self.permits.clone().acquire_owned())
+        let permit = tokio::time::timeout(self.queue_wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| AppError::Unavailable("password hashing queue is full".into()))?
             .map_err(AppError::internal)?;

@@ -1625,34 +1625,47 @@ pub fn schedule_entries(
     user_id: i64,
     published: bool,
 ) -> Result<Vec<ScheduleEntry>, AppError> {
-    let mut out = Vec::new();
-    for (mt, slot) in meetings_of(c, event.id, user_id)? {
-        if !mt.visible(published) {
-            continue;
-        }
-        let other = mt.partner_of(user_id);
-        let partner = match find_person(c, event.id, other)? {
-            Some(p) => p,
-            None => {
-                let (name, organisation): (String, String) =
-                    users::table.find(other).select((users::name, users::organisation)).first(c)?;
-                Person {
-                    user_id: other,
-                    name,
-                    organisation,
-                    sector: String::new(),
-                    country: String::new(),
-                    job_title: String::new(),
-                    bio: String::new(),
-                    directory: false,
-                    matchmaking: false,
-                }
-            }
-        };
-        let when = meeting_when(event, &slot, mt.table_no);
-        out.push(ScheduleEntry { meeting: mt, slot, partner, when });
-    }
-    Ok(out)
+    let mine: Vec<(Meeting, Slot)> =
+        meetings_of(c, event.id, user_id)?.into_iter().filter(|(mt, _)| mt.visible(published)).collect();
+    // The partners in one query (a former participant still shows by name).
+    let ids: Vec<i64> = mine.iter().map(|(mt, _)| mt.partner_of(user_id)).collect();
+    let rows: Vec<(i64, String, String, String, String, String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((
+            users::id,
+            users::name,
+            users::organisation,
+            users::sector,
+            users::country,
+            users::job_title,
+            users::bio,
+        ))
+        .load(c)?;
+    let partners: HashMap<i64, Person> = rows
+        .into_iter()
+        .map(|(id, name, organisation, sector, country, job_title, bio)| {
+            let p = Person {
+                user_id: id,
+                name,
+                organisation,
+                sector,
+                country,
+                job_title,
+                bio,
+                directory: false,
+                matchmaking: false,
+            };
+            (id, p)
+        })
+        .collect();
+    Ok(mine
+        .into_iter()
+        .filter_map(|(mt, slot)| {
+            let partner = partners.get(&mt.partner_of(user_id))?.clone();
+            let when = meeting_when(event, &slot, mt.table_no);
+            Some(ScheduleEntry { meeting: mt, slot, partner, when })
+        })
+        .collect())
 }
 
 /// Mails every matchmaking participant their top five matches. Returns how many e-mails.

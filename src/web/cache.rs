@@ -149,8 +149,11 @@ pub async fn invalidate_on_write(
 /// written on this server since and for at most `ttl` (changes made through other servers).
 pub struct Recent<T> {
     ttl: Duration,
-    entries: Mutex<HashMap<i64, (u64, Instant, Arc<T>)>>,
+    entries: Mutex<HashMap<i64, Versioned<T>>>,
 }
+
+/// The generation it was built in, when, and the value.
+type Versioned<T> = (u64, Instant, Arc<T>);
 
 impl<T> Recent<T> {
     pub fn new(ttl: Duration) -> Self {

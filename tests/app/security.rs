@@ -180,3 +180,49 @@ async fn rate_limits_answer_429_with_retry_after_and_send_nothing_more() {
     }
     assert_eq!(ok, 20);
 }
+
+#[actix_web::test]
+async fn a_sign_up_rush_queues_for_hashing_refuses_the_excess_with_503_and_loses_nothing() {
+    // One hashing thread and a 150 ms queue: 40 sign-ups at once cannot all be hashed in time.
+    let sink = SmtpSink::start().await;
+    let app =
+        TestApp::start_with(Options { smtp_url: Some(sink.url()), hashing: Some((1, 150)), ..Default::default() })
+            .await;
+    let people: Vec<(String, Client)> = (0..40).map(|i| (email(&format!("rush{i}")), app.client())).collect();
+    let tokens = futures_util::future::join_all(people.iter().map(|(_, c)| c.csrf())).await;
+    let signups = futures_util::future::join_all(people.iter().zip(&tokens).map(|((addr, c), token)| async move {
+        let f =
+            [("csrf_token", token.as_str()), ("name", "Rush Person"), ("email", addr.as_str()), ("password", PASSWORD)];
+        c.post_raw("/signup", &f).await
+    }));
+    let reader = async {
+        let anon = app.client();
+        let mut statuses = Vec::new();
+        for _ in 0..10 {
+            statuses.push(anon.get("/events").await.status);
+        }
+        statuses
+    };
+    let (pages, read) = tokio::join!(signups, reader);
+    assert!(read.iter().all(|s| *s == 200), "public pages keep answering: {read:?}");
+    let accepted: Vec<&String> =
+        people.iter().zip(&pages).filter(|(_, p)| p.status == 303).map(|((a, _), _)| a).collect();
+    let refused: Vec<(&String, &Page)> =
+        people.iter().zip(&pages).filter(|(_, p)| p.status == 503).map(|((a, _), p)| (a, p)).collect();
+    assert_eq!(accepted.len() + refused.len(), 40, "{:?}", pages.iter().map(|p| p.status).collect::<Vec<_>>());
+    assert!(!accepted.is_empty() && !refused.is_empty(), "some queue and go through, some are told to retry");
+    for (_, p) in &refused {
+        assert!(p.header("retry-after").parse::<u64>().is_ok_and(|s| s > 0));
+        assert!(p.has("try again"), "{}", p.body);
+    }
+    let exists = |addr: &str| -> bool {
+        app.with_conn(|c| users::table.filter(users::email.eq(addr)).count().get_result::<i64>(c).expect("count")) == 1
+    };
+    for addr in &accepted {
+        assert!(exists(addr), "accepted sign-up {addr} has its account");
+        sink.wait_for(addr, "Confirm your e-mail").await;
+    }
+    for (addr, _) in &refused {
+        assert!(!exists(addr), "a refused sign-up stored nothing");
+    }
+}

@@ -196,11 +196,13 @@ pub struct Options {
     pub base_url: Option<String>,
     pub mail_worker: bool,
     pub rate_limits: bool,
+    /// Password-hashing threads and how long a request may wait for one (ms).
+    pub hashing: Option<(usize, u64)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { smtp_url: None, db_url: None, base_url: None, mail_worker: true, rate_limits: false }
+        Options { smtp_url: None, db_url: None, base_url: None, mail_worker: true, rate_limits: false, hashing: None }
     }
 }
 
@@ -232,7 +234,10 @@ impl TestApp {
         config.data_dir = dir.path().to_path_buf();
         config.secret_key = Some("test-secret-key-that-is-long-enough-0123456789".into());
         config.workers = Some(2);
-        config.hash_concurrency = Some(2);
+        config.hash_concurrency = Some(opts.hashing.map_or(2, |h| h.0));
+        if let Some((_, wait)) = opts.hashing {
+            config.hash_queue_wait_ms = wait;
+        }
         // Tests send hundreds of requests from one address; one test turns the limits on.
         config.rate_limits = opts.rate_limits;
         config.mail_retry_ms = 200;
