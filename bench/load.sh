@@ -89,4 +89,12 @@ run "your matches (logged in)" "/events/$SLUG/matches" "$COOKIE"
 echo
 echo "peak memory of the server (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$SERVER/status)"
 python3 bench/flows.py "$BASE" "$SLUG" "$LIAISON_MAIL_DIR" "${FLOWS:-200}" "${FLOW_CLIENTS:-32}"
+echo
+echo "surge: 200 clients sign up and register at once while wrk reads the public agenda"
+python3 bench/flows.py "$BASE" "$SLUG" "$LIAISON_MAIL_DIR" 200 200 > "$WORK/surge.txt" &
+SURGE=$!
+sleep 0.5
+run "public agenda during the surge" "/events/$SLUG/agenda?view=list"
+wait $SURGE
+cat "$WORK/surge.txt"
 echo "peak memory after the registration flows (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$SERVER/status)"
