@@ -159,6 +159,9 @@ impl Db {
             .max_size(pool_size.max(1))
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
+            // No ping per checkout (a round trip per query on PostgreSQL); a connection that
+            // failed is dropped through `has_broken` instead.
+            .test_on_check_out(false)
             .connection_customizer(Box::new(SqlitePragmas))
     }
 

@@ -300,7 +300,7 @@ struct MatchesPage {
 
 pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
-    let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.generation());
+    let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.writes());
     let (suggestions, has_profile) = state
         .db
         .run(move |c| {
@@ -353,7 +353,7 @@ pub async fn directory(
     if q.q.len() > 200 {
         return Err(AppError::BadRequest("The search text is too long (at most 200 characters).".into()));
     }
-    let (id, query, pools, generation) = (p.event.id, q.clone(), state.pools.clone(), state.pages.generation());
+    let (id, query, pools, generation) = (p.event.id, q.clone(), state.pools.clone(), state.pages.writes());
     let (entries, topics, present, total, page, pages) = state
         .db
         .run(move |c| {
@@ -423,7 +423,7 @@ async fn person_page(
     message: String,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
-    let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.generation());
+    let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.writes());
     let me_in_matchmaking = p.me.matchmaking;
     let (person, data, topics, reasons) = state
         .db

@@ -1,10 +1,12 @@
 //! Rendered public pages and exports (programme, session pages, iCalendar and frab files),
 //! kept briefly so a crowd reading the programme costs one rendering, not thousands.
 //!
-//! Freshness: every state-changing request on this server starts a new generation, which
-//! empties the cache at once; changes made through another server behind the same database
-//! show after at most `ttl` (two seconds). Only pages that are the same for every visitor go
-//! in: anonymous views and the exports.
+//! Freshness: every state-changing request on this server that can touch a cached page (the
+//! organisers' pages, session sign-ups, admin) starts a new generation, which empties the cache
+//! at once; sign-ups, logins and registrations do not, so a registration rush does not defeat
+//! it. Changes made through another server behind the same database show after at most `ttl`
+//! (two seconds). Only pages that are the same for every visitor go in: anonymous views and
+//! the exports. `writes` counts every write, for caches of personal data (matchmaking).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -79,6 +81,7 @@ const MAX_ENTRIES: usize = 5_000;
 pub struct PageCache {
     ttl: Duration,
     generation: AtomicU64,
+    writes: AtomicU64,
     entries: Mutex<HashMap<String, Entry>>,
 }
 
@@ -87,7 +90,7 @@ type Entry = (u64, Instant, Arc<CachedPage>);
 
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
-        PageCache { ttl, generation: AtomicU64::new(0), entries: Mutex::new(HashMap::new()) }
+        PageCache { ttl, generation: AtomicU64::new(0), writes: AtomicU64::new(0), entries: Mutex::new(HashMap::new()) }
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
@@ -119,6 +122,11 @@ impl PageCache {
         self.generation.load(Ordering::Acquire)
     }
 
+    /// How many writes this server has handled: moves on every one.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
     /// Something changed: nothing cached so far may be served again.
     pub fn invalidate(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
@@ -128,17 +136,28 @@ impl PageCache {
     }
 }
 
-/// Middleware: every request that may change state (anything but GET and HEAD) empties the
-/// page cache once it has been handled.
+/// Whether a write to `path` can change a cached page: the organisers' and admins' pages and
+/// session sign-ups (the programme shows places taken).
+fn touches_cached_pages(path: &str) -> bool {
+    path.starts_with("/organise/")
+        || path.starts_with("/admin")
+        || path.contains("/sessions/")
+        || path == "/account/delete"
+}
+
+/// Middleware: counts every request that may change state (anything but GET and HEAD) and
+/// empties the page cache after those that can touch a cached page.
 pub async fn invalidate_on_write(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+    let pages = touches_cached_pages(req.path());
     let cache = req.app_data::<web::Data<crate::app::AppState>>().map(|s| s.pages.clone());
     let res = next.call(req).await;
-    if writes {
-        if let Some(c) = cache {
+    if let (true, Some(c)) = (writes, cache) {
+        c.writes.fetch_add(1, Ordering::AcqRel);
+        if pages {
             c.invalidate();
         }
     }
@@ -198,6 +217,9 @@ mod tests {
         // A page built before a write is not kept.
         c.put("b".into(), g, page("stale"));
         assert!(c.get("b").is_none());
+        assert!(touches_cached_pages("/organise/events/1/sessions/new"));
+        assert!(touches_cached_pages("/events/x/sessions/3/add"));
+        assert!(!touches_cached_pages("/events/x/register") && !touches_cached_pages("/signup"));
         let short = PageCache::new(Duration::ZERO);
         let g = short.generation();
         short.put("a".into(), g, page("x"));
