@@ -570,7 +570,9 @@ mod tests {
 
     #[test]
     fn windows_are_cut_into_whole_meetings() {
-        let t = |h: u32, m: u32| chrono::NaiveDate::from_ymd_opt(2030, 1, 1).unwrap().and_hms_opt(h, m, 0).unwrap();
+        let t = |h: u32, m: u32| {
+            chrono::NaiveDate::from_ymd_opt(2030, 1, 1).expect("valid time").and_hms_opt(h, m, 0).expect("valid time")
+        };
         let s = slots_in_window(t(9, 0), t(10, 10), 20);
         assert_eq!(s.len(), 3);
         assert_eq!(s[2], (t(9, 40), t(10, 0)));

@@ -555,7 +555,7 @@ mod tests {
         .iter()
         .enumerate()
         {
-            let p = Problem::from_instance(inst).unwrap();
+            let p = Problem::from_instance(inst).expect("valid instance");
             let req = p.pairs.iter().filter(|x| x.requested).count() / 2;
             let mut lp = build_lp(&p, &[], req);
             let mut w = Work::default();

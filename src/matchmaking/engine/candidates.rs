@@ -376,7 +376,7 @@ mod tests {
         ps.push(prof(3, "x", "C", &[9], &[])); // shares rare topic 9
         let s = suggest_for(&ps, &ScoringParams::default(), 1, 30);
         assert_eq!(s[0].other, 3);
-        let s2 = s.iter().find(|x| x.other == 2).unwrap();
+        let s2 = s.iter().find(|x| x.other == 2).expect("expected suggestion");
         assert!(s[0].score > s2.score);
     }
 
@@ -476,7 +476,7 @@ mod tests {
         let n7 = r.iter().filter(|x| matches!(x, Reason::YouSeekTheyOffer { topic: 7, .. })).count();
         assert_eq!(n7, 1);
         assert!(matches!(r[0], Reason::YouSeekTheyOffer { .. }));
-        assert!(matches!(r.last().unwrap(), Reason::SharedInterest { .. } | Reason::CrossSector));
+        assert!(matches!(r.last().expect("expected suggestion"), Reason::SharedInterest { .. } | Reason::CrossSector));
     }
 }
 

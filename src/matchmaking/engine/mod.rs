@@ -35,7 +35,7 @@ mod tests {
     /// Exhaustive optimum over all timetables (tables are interchangeable, so slots suffice):
     /// returns (max requested, best objective among those).
     fn brute_force(inst: &Instance) -> (usize, f64) {
-        let p = Problem::from_instance(inst).unwrap();
+        let p = Problem::from_instance(inst).expect("test instance");
         let n = p.n();
         let s = p.slots as usize;
         let mut locked_slot = vec![None; p.pairs.len()];
@@ -120,7 +120,7 @@ mod tests {
             let tt = schedule(&inst).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             check_feasible(&inst, &tt).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
             assert!(tt.upper_bound + 1e-9 >= tt.objective, "seed {seed}");
-            let g = schedule_greedy(&inst).unwrap();
+            let g = schedule_greedy(&inst).expect("test instance");
             check_feasible(&inst, &g).unwrap_or_else(|e| panic!("greedy seed {seed}: {e}"));
             assert!(tt.upper_bound + 1e-9 >= g.objective, "seed {seed}");
             // Exhaustive comparison on tiny instances.
@@ -157,8 +157,8 @@ mod tests {
             LockedMeeting { a: "x1".into(), b: "x3".into(), slot: 0, table: 1 },
             LockedMeeting { a: "x0".into(), b: "x1".into(), slot: 1, table: 1 },
         ];
-        let tt = schedule(&inst).unwrap();
-        check_feasible(&inst, &tt).unwrap();
+        let tt = schedule(&inst).expect("test instance");
+        check_feasible(&inst, &tt).expect("test instance");
         assert_eq!(tt.requested_scheduled, 1);
         assert_eq!(tt.meetings.len(), 3);
     }
@@ -237,15 +237,15 @@ mod tests {
         for (i, x) in bad.iter().enumerate() {
             let e = schedule(x).expect_err(&format!("case {i} should fail"));
             assert!(!e.to_string().is_empty());
-            assert!(check_feasible(x, &schedule(&good).unwrap()).is_err());
+            assert!(check_feasible(x, &schedule(&good).expect("test instance")).is_err());
         }
     }
 
     #[test]
     fn checker_rejects_broken_timetables() {
         let inst = generate_instance(60, Regime::ScarceTables, 9);
-        let tt = schedule(&inst).unwrap();
-        check_feasible(&inst, &tt).unwrap();
+        let tt = schedule(&inst).expect("test instance");
+        check_feasible(&inst, &tt).expect("test instance");
         assert!(tt.meetings.len() >= 3);
         let mut bad = Vec::new();
         let mut x = tt.clone();
@@ -301,17 +301,17 @@ mod tests {
             pairs: vec![],
             locked: vec![],
         };
-        let tt = schedule(&inst).unwrap();
+        let tt = schedule(&inst).expect("test instance");
         assert!(tt.meetings.is_empty());
         assert_eq!(tt.quality, 1.0);
-        check_feasible(&inst, &tt).unwrap();
+        check_feasible(&inst, &tt).expect("test instance");
         let j = r#"{ "slots": 64, "tables_per_slot": 1, "fairness_bonus": 2.0,
             "participants": [ { "id": "a", "max_meetings": 100, "available_slots": [63] },
                               { "id": "b", "max_meetings": 100, "available_slots": [63] } ],
             "pairs": [ { "a": "a", "b": "b", "weight": 0.0, "requested": true } ] }"#;
-        let inst: Instance = serde_json::from_str(j).unwrap();
-        let tt = schedule(&inst).unwrap();
-        check_feasible(&inst, &tt).unwrap();
+        let inst: Instance = serde_json::from_str(j).expect("test instance");
+        let tt = schedule(&inst).expect("test instance");
+        check_feasible(&inst, &tt).expect("test instance");
         assert_eq!((tt.meetings[0].slot, tt.requested_scheduled), (63, 1));
     }
 
@@ -321,15 +321,15 @@ mod tests {
             "participants": [ { "id": "p1", "max_meetings": 1, "available_slots": [0,1] },
                               { "id": "p2", "max_meetings": 1, "available_slots": [1] } ],
             "pairs": [ { "a": "p1", "b": "p2", "weight": 3.5 } ] }"#;
-        let inst: Instance = serde_json::from_str(j).unwrap();
+        let inst: Instance = serde_json::from_str(j).expect("test instance");
         assert_eq!(inst.fairness_bonus, 0.0);
         assert!(inst.locked.is_empty());
-        let tt = schedule(&inst).unwrap();
+        let tt = schedule(&inst).expect("test instance");
         assert_eq!(tt.meetings.len(), 1);
         assert_eq!((tt.meetings[0].slot, tt.meetings[0].table), (1, 1));
-        let s = serde_json::to_string(&tt).unwrap();
-        let back: Timetable = serde_json::from_str(&s).unwrap();
-        check_feasible(&inst, &back).unwrap();
+        let s = serde_json::to_string(&tt).expect("test instance");
+        let back: Timetable = serde_json::from_str(&s).expect("test instance");
+        check_feasible(&inst, &back).expect("test instance");
         assert!((objective(&inst, &back.meetings) - 3.5).abs() < 1e-12);
     }
 
@@ -337,9 +337,9 @@ mod tests {
     fn generated_event_quality_smoke() {
         for regime in [Regime::ScarceTables, Regime::ScarceTime] {
             let inst = generate_instance(120, regime, 5);
-            let tt = schedule(&inst).unwrap();
-            check_feasible(&inst, &tt).unwrap();
-            let g = schedule_greedy(&inst).unwrap();
+            let tt = schedule(&inst).expect("test instance");
+            check_feasible(&inst, &tt).expect("test instance");
+            let g = schedule_greedy(&inst).expect("test instance");
             assert!(tt.objective >= g.objective - 1e-9, "{regime:?}");
             assert!(tt.requested_scheduled >= g.requested_scheduled);
             assert!(tt.quality > 0.9, "{regime:?}: quality {}", tt.quality);
