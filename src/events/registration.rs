@@ -330,11 +330,9 @@ pub fn fill_seats(c: &mut DbConn, base_url: &str, event: &Event) -> Result<usize
 
 /// The person cancels their own registration. Returns false when it was no longer active.
 pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id: i64) -> Result<bool, AppError> {
-    // Read the event id before the transaction: on SQLite a transaction that starts with a read
-    // cannot wait for the write lock (it fails with "database is locked" at once), so taking
-    // the event lock must be its first statement.
-    let event_id = find(c, registration_id)?.filter(|r| r.user_id == user_id).ok_or(AppError::NotFound)?.event_id;
-    c.transaction(|c| {
+    // A write transaction: on SQLite it holds the write lock before the first read.
+    crate::db::write_transaction(c, |c| {
+        let event_id = find(c, registration_id)?.filter(|r| r.user_id == user_id).ok_or(AppError::NotFound)?.event_id;
         let event = lock_event(c, event_id)?;
         // Re-read inside the lock: a concurrent cancellation may have won.
         let reg = find(c, registration_id)?.filter(|r| r.user_id == user_id).ok_or(AppError::NotFound)?;

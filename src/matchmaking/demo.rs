@@ -187,7 +187,7 @@ pub fn seed(
             if roll < 0.3 {
                 continue; // pending
             }
-            let answer = service::answer_request(c, base_url, event, id, to, roll < 0.85)?;
+            let answer = service::answer_request(c, base_url, event, id, to, roll < 0.85, Some(&pool))?;
             if let Answer::Gone(msg) = answer {
                 return Err(AppError::internal(format!("demo: {msg}")));
             }

@@ -243,21 +243,10 @@ impl SettingsForm {
             }
         };
         let mut time = |field: &str, value: &str| -> Option<NaiveDateTime> {
-            let value = value.trim();
-            if value.is_empty() {
+            if value.trim().is_empty() {
                 return None;
             }
-            match parse_local(value).map(|t| to_utc(event.tz(), t)) {
-                Ok(Some(t)) => Some(t),
-                Ok(None) => {
-                    e.add(field, "That time does not exist in the event's time zone (clock change).");
-                    None
-                }
-                Err(msg) => {
-                    e.add(field, msg);
-                    None
-                }
-            }
+            local_time(event, &mut e, field, value)
         };
         let booking_opens_at = time("booking_opens_at", &self.booking_opens_at);
         let booking_closes_at = time("booking_closes_at", &self.booking_closes_at);
@@ -413,10 +402,10 @@ pub fn slots_in_window(start: NaiveDateTime, end: NaiveDateTime, minutes: i32) -
     out
 }
 
-/// A window of meeting time typed by an organiser, in the event's time zone.
-pub fn parse_window(event: &Event, start: &str, end: &str) -> Result<(NaiveDateTime, NaiveDateTime), FormErrors> {
-    let mut e = FormErrors::default();
-    let mut one = |field: &str, v: &str| match parse_local(v.trim()).map(|t| to_utc(event.tz(), t)) {
+/// A time typed in the event's time zone, in UTC; a message beside `field` when it is malformed
+/// or falls into a clock change.
+fn local_time(event: &Event, e: &mut FormErrors, field: &str, value: &str) -> Option<NaiveDateTime> {
+    match parse_local(value.trim()).map(|t| to_utc(event.tz(), t)) {
         Ok(Some(t)) => Some(t),
         Ok(None) => {
             e.add(field, "That time does not exist in the event's time zone (clock change).");
@@ -426,7 +415,13 @@ pub fn parse_window(event: &Event, start: &str, end: &str) -> Result<(NaiveDateT
             e.add(field, msg);
             None
         }
-    };
+    }
+}
+
+/// A window of meeting time typed by an organiser, in the event's time zone.
+pub fn parse_window(event: &Event, start: &str, end: &str) -> Result<(NaiveDateTime, NaiveDateTime), FormErrors> {
+    let mut e = FormErrors::default();
+    let mut one = |field: &str, v: &str| local_time(event, &mut e, field, v);
     let (s, en) = (one("window_start", start), one("window_end", end));
     if let (Some(s), Some(en)) = (s, en) {
         if en <= s {

@@ -435,12 +435,7 @@ async fn person_page(
             let data = service::profile(c, id, other)?;
             let topics = service::topics(c, id)?;
             let reasons = if me_in_matchmaking && person.matchmaking && other != uid {
-                let pool = pools.get(c, id, generation)?;
-                service::suggestions_for(&pool, uid, usize::MAX)
-                    .into_iter()
-                    .find(|s| s.person.user_id == other)
-                    .map(|s| s.reasons)
-                    .unwrap_or_default()
+                service::reasons_for(&*pools.get(c, id, generation)?, uid, other)
             } else {
                 Vec::new()
             };
@@ -624,7 +619,14 @@ async fn answer(authed: Authed, state: State, path: web::Path<(String, i64)>, ac
     let (slug, rid) = path.into_inner();
     let p = participant_or_return!(state, authed, slug);
     let (base_url, event, uid) = (state.base_url.clone(), p.event.clone(), p.me.user_id);
-    let outcome = state.db.run(move |c| service::answer_request(c, &base_url, &event, rid, uid, accept)).await?;
+    let (pools, writes) = (state.pools.clone(), state.pages.writes());
+    let outcome = state
+        .db
+        .run(move |c| {
+            let pool = pools.get(c, event.id, writes)?;
+            service::answer_request(c, &base_url, &event, rid, uid, accept, Some(&pool))
+        })
+        .await?;
     state.wake_mailer();
     match outcome {
         Answer::Accepted(Some(_)) => p.ctx.flash("success", "Accepted: the meeting is in your schedule below."),

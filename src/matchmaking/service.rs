@@ -293,9 +293,21 @@ fn person(row: PersonRow) -> Person {
 
 /// Every confirmed participant of the event, by name.
 pub fn people(c: &mut DbConn, event_id: i64) -> Result<Vec<Person>, AppError> {
-    let rows: Vec<PersonRow> = r::table
-        .inner_join(users::table)
-        .filter(r::event_id.eq(event_id).and(r::status.eq("confirmed")))
+    confirmed(c, event_id, None)
+}
+
+pub fn find_person(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Option<Person>, AppError> {
+    Ok(confirmed(c, event_id, Some(user_id))?.pop())
+}
+
+/// The event's confirmed participants (or just `only`), by name.
+fn confirmed(c: &mut DbConn, event_id: i64, only: Option<i64>) -> Result<Vec<Person>, AppError> {
+    let mut q =
+        r::table.inner_join(users::table).filter(r::event_id.eq(event_id).and(r::status.eq("confirmed"))).into_boxed();
+    if let Some(u) = only {
+        q = q.filter(r::user_id.eq(u));
+    }
+    let rows: Vec<PersonRow> = q
         .order((users::name, users::id))
         .select((
             users::id,
@@ -310,26 +322,6 @@ pub fn people(c: &mut DbConn, event_id: i64) -> Result<Vec<Person>, AppError> {
         ))
         .load(c)?;
     Ok(rows.into_iter().map(person).collect())
-}
-
-pub fn find_person(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Option<Person>, AppError> {
-    let row: Option<PersonRow> = r::table
-        .inner_join(users::table)
-        .filter(r::event_id.eq(event_id).and(r::status.eq("confirmed")).and(r::user_id.eq(user_id)))
-        .select((
-            users::id,
-            users::name,
-            users::organisation,
-            users::sector,
-            users::country,
-            users::job_title,
-            users::bio,
-            r::directory_consent,
-            r::matchmaking_consent,
-        ))
-        .first(c)
-        .optional()?;
-    Ok(row.map(person))
 }
 
 /// A person's matchmaking profile for one event.
@@ -655,6 +647,12 @@ fn nonempty<'a>(s: &'a str, or: &'a str) -> &'a str {
     }
 }
 
+/// Why `viewer` and `other` match, in words (empty when they do not).
+pub fn reasons_for(pool: &Pool, viewer: i64, other: i64) -> Vec<String> {
+    let (Some(me), Some(them)) = (pool.person(viewer), pool.person(other)) else { return Vec::new() };
+    pool.matcher.explain(viewer, other).map(|s| reason_words(pool, me, them, &s.reasons)).unwrap_or_default()
+}
+
 pub fn suggestions_for(pool: &Pool, viewer: i64, limit: usize) -> Vec<SuggestionView> {
     let Some(me) = pool.person(viewer) else { return Vec::new() };
     pool.matcher
@@ -957,6 +955,7 @@ pub fn answer_request(
     request_id: i64,
     user_id: i64,
     accept: bool,
+    pool: Option<&Pool>,
 ) -> Result<Answer, AppError> {
     c.transaction(|c| {
         let s = lock_schedule(c, event.id)?;
@@ -978,7 +977,11 @@ pub fn answer_request(
             crate::mail::enqueue(c, &email, &name, &mail)?;
             return Ok(Answer::Declined);
         }
-        let score = pair_score(c, event.id, &s, rq.from_user, rq.to_user)?;
+        // The pair's match score, from the shared snapshot when the caller has one.
+        let score = match pool {
+            Some(p) => p.matcher.explain(rq.from_user, rq.to_user).map_or(0.0, |x| x.score),
+            None => self::pool(c, event.id, &s)?.matcher.explain(rq.from_user, rq.to_user).map_or(0.0, |x| x.score),
+        };
         let placed = place(c, event.id, &s, rq.from_user, rq.to_user, "request", Some(rq.id), score)?;
         let slot = match &placed {
             Some(mt) => find_slot(c, event.id, mt.slot_id)?,
@@ -998,15 +1001,6 @@ pub fn meeting_when(event: &Event, slot: &Slot, table: i32) -> String {
         event.local(slot.ends_at).format("%H:%M"),
         event.timezone
     )
-}
-
-/// The match score of a pair (0 when the engine sees no common ground).
-fn pair_score(c: &mut DbConn, event_id: i64, s: &Settings, a: i64, b: i64) -> Result<f64, AppError> {
-    let pool = pool(c, event_id, s)?;
-    Ok(engine::suggest_for(&pool.profiles, &pool.params, a, usize::MAX)
-        .into_iter()
-        .find(|x| x.other == b)
-        .map_or(0.0, |x| x.score))
 }
 
 /// The sender withdraws a pending request.
@@ -1048,10 +1042,14 @@ pub fn expire_due(c: &mut DbConn, base_url: &str, at: NaiveDateTime) -> Result<u
         .limit(500)
         .select(MeetingRequest::as_select())
         .load(c)?;
+    let mut events: HashMap<i64, Option<Event>> = HashMap::new();
     let mut n = 0;
     for rq in due {
-        let Some(event) = crate::events::model::find(c, rq.event_id)? else { continue };
-        c.transaction(|c| expire_one(c, base_url, &event, &rq))?;
+        if let std::collections::hash_map::Entry::Vacant(slot) = events.entry(rq.event_id) {
+            slot.insert(crate::events::model::find(c, rq.event_id)?);
+        }
+        let Some(Some(event)) = events.get(&rq.event_id) else { continue };
+        c.transaction(|c| expire_one(c, base_url, event, &rq))?;
         n += 1;
     }
     Ok(n)

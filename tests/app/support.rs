@@ -299,29 +299,7 @@ impl TestApp {
         sector: &str,
         country: &str,
     ) -> i64 {
-        use diesel::prelude::*;
-        use liaison::db::schema::users;
-        static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let hash = HASH.get_or_init(|| liaison::accounts::password::hash_blocking(PASSWORD).expect("hash"));
-        let t = liaison::db::now();
-        self.with_conn(|c| {
-            diesel::insert_into(users::table)
-                .values((
-                    users::email.eq(email),
-                    users::name.eq(name),
-                    users::password_hash.eq(hash),
-                    users::role.eq(role),
-                    users::email_confirmed_at.eq(Some(t)),
-                    users::organisation.eq(organisation),
-                    users::sector.eq(sector),
-                    users::country.eq(country),
-                    users::created_at.eq(t),
-                    users::updated_at.eq(t),
-                ))
-                .returning(users::id)
-                .get_result(c)
-                .expect("insert user")
-        })
+        insert_user_with(&self.db, name, email, role, organisation, sector, country)
     }
 
     /// Runs a query against the test's database.
@@ -443,3 +421,42 @@ pub fn email(tag: &str) -> String {
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Inserts a confirmed account with password `PASSWORD` into `db`; returns its id.
+pub fn insert_user_with(
+    db: &Db,
+    name: &str,
+    email: &str,
+    role: &str,
+    organisation: &str,
+    sector: &str,
+    country: &str,
+) -> i64 {
+    use diesel::prelude::*;
+    use liaison::db::schema::users;
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = HASH.get_or_init(|| liaison::accounts::password::hash_blocking(PASSWORD).expect("hash"));
+    let t = liaison::db::now();
+    let mut conn = db.get().expect("db conn");
+    diesel::insert_into(users::table)
+        .values((
+            users::email.eq(email),
+            users::name.eq(name),
+            users::password_hash.eq(hash),
+            users::role.eq(role),
+            users::email_confirmed_at.eq(Some(t)),
+            users::organisation.eq(organisation),
+            users::sector.eq(sector),
+            users::country.eq(country),
+            users::created_at.eq(t),
+            users::updated_at.eq(t),
+        ))
+        .returning(users::id)
+        .get_result(&mut conn)
+        .expect("insert user")
+}
+
+/// The same with no profile, for tests that drive servers of their own.
+pub fn insert_user_into(db: &Db, name: &str, email: &str, role: &str) -> i64 {
+    insert_user_with(db, name, email, role, "", "", "")
+}

@@ -252,6 +252,17 @@ impl Matcher {
         Matcher { model, index, position }
     }
 
+    /// Score and reasons of one pair from `viewer`'s side; None when they may not be suggested
+    /// to each other or have nothing in common.
+    pub fn explain(&self, viewer: i64, other: i64) -> Option<Suggestion> {
+        let (&i, &j) = (self.position.get(&viewer)?, self.position.get(&other)?);
+        if !self.model.allowed(i, j) {
+            return None;
+        }
+        let s = self.model.explain(i, j);
+        (s.score > 0.0).then_some(s)
+    }
+
     /// Top `limit` suggestions for `viewer`, as [`suggest_for`] gives them.
     pub fn suggest_for(&self, viewer: i64, limit: usize) -> Vec<Suggestion> {
         let Some(&i) = self.position.get(&viewer) else { return Vec::new() };
@@ -494,6 +505,9 @@ mod matcher_tests {
             assert_eq!(m.suggest_for(p.id, 10), suggest_for(&profiles, &params, p.id, 10));
         }
         assert!(m.suggest_for(-1, 10).is_empty());
+        let best = &m.suggest_for(profiles[0].id, 1)[0];
+        assert_eq!(m.explain(profiles[0].id, best.other).as_ref(), Some(best), "one pair, as in the list");
+        assert!(m.explain(profiles[0].id, profiles[0].id).is_none());
         // "Everyone" as the limit neither overflows nor allocates for usize::MAX entries.
         let all = m.suggest_for(profiles[0].id, usize::MAX);
         assert_eq!(all, suggest_for(&profiles, &params, profiles[0].id, profiles.len()));
