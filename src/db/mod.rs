@@ -236,6 +236,24 @@ pub fn now() -> chrono::NaiveDateTime {
 mod tests {
     use super::*;
 
+    /// .cargo/config.toml builds SQLite with the query-planner stability guarantee, without
+    /// which every statement with a bound LIMIT is planned again on every execution.
+    #[test]
+    fn sqlite_is_built_with_a_stable_query_planner() {
+        use diesel::sql_types::Integer;
+        use diesel::{Connection, QueryableByName, RunQueryDsl};
+        #[derive(QueryableByName)]
+        struct Used {
+            #[diesel(sql_type = Integer)]
+            used: i32,
+        }
+        let mut c = diesel::SqliteConnection::establish(":memory:").expect("in-memory SQLite");
+        let row: Used = diesel::sql_query("SELECT sqlite_compileoption_used('ENABLE_QPSG') AS used")
+            .get_result(&mut c)
+            .expect("compile option query");
+        assert_eq!(row.used, 1, "SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml)");
+    }
+
     #[test]
     fn url_scheme_picks_backend_and_refuses_others() {
         assert_eq!(DatabaseUrl::parse("sqlite://data/x.db"), Ok(DatabaseUrl::Sqlite("data/x.db".into())));
