@@ -63,6 +63,16 @@ macro_rules! participant_or_return {
     };
 }
 
+/// The event's matchmaking snapshot; asks the database only when it may have changed.
+async fn snapshot(state: &State, event_id: i64) -> AppResult<std::sync::Arc<service::Pool>> {
+    let generation = state.pages.writes();
+    if let Some(pool) = state.pools.current(event_id, generation) {
+        return Ok(pool);
+    }
+    let pools = state.pools.clone();
+    state.db.run(move |c| pools.get(c, event_id, generation)).await
+}
+
 fn base(event: &Event) -> String {
     format!("/events/{}", event.slug)
 }
@@ -300,18 +310,11 @@ struct MatchesPage {
 
 pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
-    let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.writes());
-    let (suggestions, has_profile) = state
-        .db
-        .run(move |c| {
-            let pool = pools.get(c, id, generation)?;
-            let has = pool
-                .profiles
-                .iter()
-                .any(|pr| pr.id == uid && (!pr.interests.is_empty() || !pr.opportunities.is_empty()));
-            Ok((service::suggestions_for(&pool, uid, 25), has))
-        })
-        .await?;
+    let uid = p.me.user_id;
+    let pool = snapshot(&state, p.event.id).await?;
+    let has_profile =
+        pool.profiles.iter().any(|pr| pr.id == uid && (!pr.interests.is_empty() || !pr.opportunities.is_empty()));
+    let suggestions = service::suggestions_for(&pool, uid, 25);
     let booking_problem = p.settings.booking_problem(&p.event, crate::db::now());
     render(&MatchesPage { ctx: p.ctx, event: p.event, me: p.me, booking_problem, suggestions, has_profile })
 }
@@ -353,29 +356,16 @@ pub async fn directory(
     if q.q.len() > 200 {
         return Err(AppError::BadRequest("The search text is too long (at most 200 characters).".into()));
     }
-    let (id, query, pools, generation) = (p.event.id, q.clone(), state.pools.clone(), state.pages.writes());
-    let (entries, topics, present, total, page, pages) = state
-        .db
-        .run(move |c| {
-            let pool = pools.get(c, id, generation)?;
-            let found = service::directory(&pool, &query);
-            // Only the countries somebody in the directory comes from.
-            let present: std::collections::BTreeSet<String> = pool
-                .everyone
-                .iter()
-                .filter(|p| p.directory)
-                .map(|p| p.country.clone())
-                .filter(|c| !c.is_empty())
-                .collect();
-            let total = found.len();
-            let pages = total.div_ceil(DIRECTORY_PAGE).max(1);
-            let page = query.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
-            let shown: Vec<usize> = found.into_iter().skip((page - 1) * DIRECTORY_PAGE).take(DIRECTORY_PAGE).collect();
-            Ok((service::entries(&pool, &shown), service::topics(c, id)?, present, total, page, pages))
-        })
-        .await?;
+    let pool = snapshot(&state, p.event.id).await?;
+    let found = service::directory(&pool, &q);
+    let total = found.len();
+    let pages = total.div_ceil(DIRECTORY_PAGE).max(1);
+    let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
+    let shown: Vec<usize> = found.into_iter().skip((page - 1) * DIRECTORY_PAGE).take(DIRECTORY_PAGE).collect();
+    let entries = service::entries(&pool, &shown);
+    // Only the countries somebody in the directory comes from.
     let countries =
-        countries().iter().copied().filter(|(code, _)| present.contains(*code) || q.country == *code).collect();
+        countries().iter().copied().filter(|(code, _)| pool.countries.contains(*code) || q.country == *code).collect();
     render(&DirectoryPage {
         ctx: p.ctx,
         event: p.event,
@@ -384,7 +374,7 @@ pub async fn directory(
         total,
         page,
         pages,
-        topics,
+        topics: pool.topics.clone(),
         sectors: SECTORS,
         countries,
     })

@@ -476,6 +476,10 @@ pub struct Pool {
     /// Every confirmed participant (the directory's source), matchmaking or not.
     pub everyone: Vec<Person>,
     pub abouts: HashMap<i64, String>,
+    /// The event's topics in their order, for the pages that show them.
+    pub topics: Vec<Topic>,
+    /// The countries somebody in the directory comes from (the directory's country filter).
+    pub countries: std::collections::BTreeSet<String>,
     /// The engine's model and indexes over `profiles`, built once per snapshot.
     pub matcher: engine::Matcher,
 }
@@ -497,7 +501,7 @@ pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, 
     let topic_ids: Vec<i64> = topics.iter().map(|t| t.id).collect();
     let engine_topic: HashMap<i64, engine::TopicId> =
         topic_ids.iter().enumerate().map(|(i, id)| (*id, i as engine::TopicId)).collect();
-    let topic_names: HashMap<i64, String> = topics.into_iter().map(|t| (t.id, t.name)).collect();
+    let topic_names: HashMap<i64, String> = topics.iter().map(|t| (t.id, t.name.clone())).collect();
     let mut interests: HashMap<i64, Vec<i64>> = HashMap::new();
     let rows: Vec<(i64, i64)> =
         pi::table.filter(pi::event_id.eq(event_id)).select((pi::user_id, pi::topic_id)).load(c)?;
@@ -549,6 +553,8 @@ pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, 
     let abouts: HashMap<i64, String> =
         mp::table.filter(mp::event_id.eq(event_id)).select((mp::user_id, mp::about)).load(c)?.into_iter().collect();
     let matcher = engine::Matcher::new(&profiles, &params);
+    let countries =
+        everyone.iter().filter(|p| p.directory && !p.country.is_empty()).map(|p| p.country.clone()).collect();
     Ok(Pool {
         people,
         profiles,
@@ -560,6 +566,8 @@ pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, 
         interests,
         everyone,
         abouts,
+        topics,
+        countries,
         matcher,
     })
 }
@@ -714,11 +722,11 @@ pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<usize> {
     let none_ints = Vec::new();
     let mut out = Vec::new();
     for (i, p) in pool.everyone.iter().enumerate().filter(|(_, p)| p.directory) {
-        let opps = pool.opportunities.get(&p.user_id).unwrap_or(&none_opps);
-        let ints = pool.interests.get(&p.user_id).unwrap_or(&none_ints);
         if (!q.sector.is_empty() && p.sector != q.sector) || (!q.country.is_empty() && p.country != q.country) {
             continue;
         }
+        let opps = pool.opportunities.get(&p.user_id).unwrap_or(&none_opps);
+        let ints = pool.interests.get(&p.user_id).unwrap_or(&none_ints);
         if let Some(k) = kind {
             if !opps.iter().any(|(o, ts)| o.kind == k && topic.is_none_or(|t| ts.contains(&t))) {
                 continue;
@@ -771,69 +779,50 @@ fn fingerprint(c: &mut DbConn, event_id: i64) -> Result<String, AppError> {
         mp::table.filter(mp::event_id.eq(event_id)).select((count_star(), max(mp::updated_at))).first(c)?;
     let opps: (i64, Option<NaiveDateTime>) =
         op::table.filter(op::event_id.eq(event_id)).select((count_star(), max(op::updated_at))).first(c)?;
-    let topics: (i64, Option<i64>) =
-        t::table.filter(t::event_id.eq(event_id)).select((count_star(), max(t::id))).first(c)?;
+    // Topics are few; all of them, so that renaming or reordering one shows too.
+    let topics = topics(c, event_id)?;
     let declined: i64 =
         mr::table.filter(mr::event_id.eq(event_id).and(mr::status.eq("declined"))).count().get_result(c)?;
     let settings: Option<NaiveDateTime> = ms::table.find(event_id).select(ms::updated_at).first(c).optional()?;
     Ok(format!("{regs:?}{profiles:?}{opps:?}{topics:?}{declined}{settings:?}"))
 }
 
-/// Snapshots of events' matchmaking data, shared by the requests of one server: building one
-/// for thousands of participants takes tens of milliseconds, checking that it is current takes
-/// a few small queries. A snapshot also expires after a minute (changes the fingerprint cannot
-/// see, such as a participant editing their organisation, show up by then).
-#[derive(Default)]
-pub struct PoolCache {
-    entries: std::sync::Mutex<HashMap<i64, Snapshot>>,
+/// Snapshots of events' matchmaking data, shared by the requests of one server. A snapshot
+/// also expires after a minute, so that changes the fingerprint cannot see (a participant
+/// editing their organisation) show up by then.
+pub struct PoolCache(crate::web::cache::Snapshots<Pool>);
+
+impl Default for PoolCache {
+    fn default() -> Self {
+        // Rechecked after the same two seconds as the page cache.
+        PoolCache(crate::web::cache::Snapshots::new(
+            std::time::Duration::from_secs(2),
+            std::time::Duration::from_secs(60),
+        ))
+    }
 }
-
-/// A snapshot with when it was built, when it was last found current (and at which page-cache
-/// generation of this server), and the fingerprint it was built from.
-struct Snapshot {
-    built: std::time::Instant,
-    checked: std::time::Instant,
-    generation: u64,
-    fingerprint: String,
-    pool: std::sync::Arc<Pool>,
-}
-
-/// Within this time of a check, and with no write on this server since, a snapshot is used
-/// without checking again (the same two seconds as the page cache).
-const RECHECK_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
-
-const SNAPSHOT_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl PoolCache {
+    /// The event's snapshot if it is known to be current without asking the database.
+    pub fn current(&self, event_id: i64, generation: u64) -> Option<std::sync::Arc<Pool>> {
+        self.0.current(event_id, generation)
+    }
+
     /// The current snapshot of the event; `generation` is this server's page-cache generation
     /// (it moves on every write handled here).
     pub fn get(&self, c: &mut DbConn, event_id: i64, generation: u64) -> Result<std::sync::Arc<Pool>, AppError> {
-        if let Ok(map) = self.entries.lock() {
-            if let Some(s) = map.get(&event_id) {
-                if s.generation == generation && s.checked.elapsed() < RECHECK_AFTER && s.built.elapsed() < SNAPSHOT_TTL
-                {
-                    return Ok(s.pool.clone());
-                }
-            }
-        }
-        let fp = fingerprint(c, event_id)?;
-        if let Ok(mut map) = self.entries.lock() {
-            if let Some(s) = map.get_mut(&event_id) {
-                if s.fingerprint == fp && s.built.elapsed() < SNAPSHOT_TTL {
-                    s.checked = std::time::Instant::now();
-                    s.generation = generation;
-                    return Ok(s.pool.clone());
-                }
-            }
-        }
-        let settings = settings(c, event_id)?;
-        let pool = std::sync::Arc::new(pool(c, event_id, &settings)?);
-        let now = std::time::Instant::now();
-        if let Ok(mut map) = self.entries.lock() {
-            let snapshot = Snapshot { built: now, checked: now, generation, fingerprint: fp, pool: pool.clone() };
-            map.insert(event_id, snapshot);
-        }
-        Ok(pool)
+        // Both steps use the one connection, one after the other.
+        let c = std::cell::RefCell::new(c);
+        self.0.get(
+            event_id,
+            generation,
+            || fingerprint(&mut c.borrow_mut(), event_id),
+            || {
+                let mut c = c.borrow_mut();
+                let settings = settings(&mut c, event_id)?;
+                pool(&mut c, event_id, &settings)
+            },
+        )
     }
 }
 

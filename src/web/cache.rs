@@ -198,6 +198,104 @@ impl<T> Recent<T> {
     }
 }
 
+/// Snapshots per event that are costly to build (matchmaking: tens of milliseconds for
+/// thousands of people) and cheap to check (a fingerprint of what they were built from, one
+/// small query). Within `recheck` of a check, and with no write on this server since, a
+/// snapshot is used without asking the database; after `ttl` it is built again even if the
+/// fingerprint did not change (for changes the fingerprint cannot see).
+///
+/// One request per event builds at a time: the others wait for its snapshot instead of all
+/// building the same one (a cold start under load made every request build it). When only
+/// the `ttl` has passed, the others keep using the old snapshot meanwhile.
+pub struct Snapshots<T> {
+    recheck: Duration,
+    ttl: Duration,
+    entries: Mutex<HashMap<i64, Snapshot<T>>>,
+    builders: Mutex<HashMap<i64, Arc<Mutex<()>>>>,
+}
+
+/// A snapshot with when it was built, when it was last found current (and at which
+/// generation of this server), and the fingerprint it was built from.
+struct Snapshot<T> {
+    built: Instant,
+    checked: Instant,
+    generation: u64,
+    fingerprint: String,
+    value: Arc<T>,
+}
+
+impl<T> Snapshots<T> {
+    pub fn new(recheck: Duration, ttl: Duration) -> Self {
+        Snapshots { recheck, ttl, entries: Mutex::default(), builders: Mutex::default() }
+    }
+
+    /// The event's snapshot if it is known to be current without asking the database.
+    pub fn current(&self, key: i64, generation: u64) -> Option<Arc<T>> {
+        let map = self.entries.lock().ok()?;
+        let s = map.get(&key)?;
+        (s.generation == generation && s.checked.elapsed() < self.recheck && s.built.elapsed() < self.ttl)
+            .then(|| s.value.clone())
+    }
+
+    /// The current snapshot for `key`: `fingerprint` says what it would be built from now,
+    /// `build` builds it. `generation` moves on with every write handled by this server.
+    pub fn get<E>(
+        &self,
+        key: i64,
+        generation: u64,
+        fingerprint: impl FnOnce() -> Result<String, E>,
+        build: impl FnOnce() -> Result<T, E>,
+    ) -> Result<Arc<T>, E> {
+        if let Some(value) = self.current(key, generation) {
+            return Ok(value);
+        }
+        let fp = fingerprint()?;
+        // The snapshot for this fingerprint, and whether it is younger than `ttl`.
+        let known = || -> Option<(Arc<T>, bool)> {
+            let mut map = self.entries.lock().ok()?;
+            let s = map.get_mut(&key).filter(|s| s.fingerprint == fp)?;
+            let fresh = s.built.elapsed() < self.ttl;
+            if fresh {
+                s.checked = Instant::now();
+                s.generation = generation;
+            }
+            Some((s.value.clone(), fresh))
+        };
+        let stale = match known() {
+            Some((value, true)) => return Ok(value),
+            Some((value, false)) => Some(value),
+            None => None,
+        };
+        let builder = match self.builders.lock() {
+            Ok(mut b) => b.entry(key).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        let _building = match builder.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => match stale {
+                // Somebody is rebuilding an expired snapshot: the old one is still right.
+                Some(value) => return Ok(value),
+                // Somebody is building the missing one: wait for it and use it if it fits.
+                None => {
+                    let guard = builder.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if let Some((value, true)) = known() {
+                        return Ok(value);
+                    }
+                    guard
+                }
+            },
+        };
+        let value = Arc::new(build()?);
+        if let Ok(mut map) = self.entries.lock() {
+            let now = Instant::now();
+            let snapshot = Snapshot { built: now, checked: now, generation, fingerprint: fp, value: value.clone() };
+            map.insert(key, snapshot);
+        }
+        Ok(value)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +322,61 @@ mod tests {
         let g = short.generation();
         short.put("a".into(), g, page("x"));
         assert!(short.get("a").is_none());
+    }
+
+    #[test]
+    fn a_missing_snapshot_is_built_once_however_many_ask_at_once() {
+        let cache = Snapshots::<u32>::new(Duration::from_secs(60), Duration::from_secs(60));
+        let builds = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    let v = cache
+                        .get(
+                            1,
+                            0,
+                            || Ok::<_, ()>("fp".to_string()),
+                            || {
+                                builds.fetch_add(1, Ordering::SeqCst);
+                                std::thread::sleep(Duration::from_millis(50));
+                                Ok(7)
+                            },
+                        )
+                        .expect("built");
+                    assert_eq!(*v, 7);
+                });
+            }
+        });
+        assert_eq!(builds.load(Ordering::SeqCst), 1);
+        // Current without a check until a write on this server (a new generation).
+        assert_eq!(cache.current(1, 0).as_deref(), Some(&7));
+        assert!(cache.current(1, 1).is_none());
+    }
+
+    #[test]
+    fn a_changed_fingerprint_rebuilds_and_an_expired_snapshot_is_served_while_rebuilt() {
+        let fp = |s: &'static str| move || Ok::<_, ()>(s.to_string());
+        let cache = Snapshots::<u32>::new(Duration::ZERO, Duration::from_secs(60));
+        assert_eq!(*cache.get(1, 0, fp("a"), || Ok(1)).expect("first"), 1);
+        assert_eq!(*cache.get(1, 0, fp("a"), || Ok(2)).expect("same data"), 1);
+        assert_eq!(*cache.get(1, 0, fp("b"), || Ok(3)).expect("changed data"), 3);
+
+        // Expired at once: one request rebuilds, the others get the old snapshot meanwhile.
+        let cache = Snapshots::<u32>::new(Duration::ZERO, Duration::ZERO);
+        assert_eq!(*cache.get(1, 0, fp("a"), || Ok(1)).expect("first"), 1);
+        let (started, release) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|s| {
+            let rebuild = s.spawn(|| {
+                cache.get(1, 0, fp("a"), || {
+                    started.wait();
+                    release.wait();
+                    Ok(2)
+                })
+            });
+            started.wait();
+            assert_eq!(*cache.get(1, 0, fp("a"), || Ok(9)).expect("during the rebuild"), 1);
+            release.wait();
+            assert_eq!(*rebuild.join().expect("rebuild thread").expect("rebuilt"), 2);
+        });
     }
 }
