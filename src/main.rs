@@ -123,7 +123,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn open(args: &DbArgs) -> anyhow::Result<Db> {
     let url = args.parsed()?;
-    Db::connect(&url, args.db_pool_size)
+    Db::connect(&url, args.pool_size())
 }
 
 fn serve(config: Config, demo: bool) -> anyhow::Result<()> {

@@ -57,9 +57,24 @@ pub async fn list(ctx: PageCtx, state: State) -> AppResult<HttpResponse> {
 }
 
 /// The event with this slug, if the person may see it (drafts only for organisers and admins).
+/// Pages that only read take the event and the organiser check from a moment ago when nothing
+/// was changed on this server since (organisers' edits start a new page generation).
 pub(crate) async fn visible_event(state: &State, ctx: &PageCtx, slug: String) -> AppResult<(Event, bool)> {
     let user = ctx.user.as_ref().map(|u| (u.id, u.is_admin()));
-    state
+    let generation = state.pages.generation();
+    if ctx.read_only {
+        if let Some(event) = state.events.peek(&slug, generation) {
+            let organiser = match user {
+                Some((_, true)) => Some(true),
+                Some((uid, false)) => state.organisers.peek(&(event.id, uid), generation).map(|o| *o),
+                None => Some(false),
+            };
+            if let Some(organiser) = organiser {
+                return shown((*event).clone(), organiser);
+            }
+        }
+    }
+    let (event, organiser) = state
         .db
         .run(move |c| {
             let event = model::find_by_slug(c, &slug)?.ok_or(AppError::NotFound)?;
@@ -68,12 +83,21 @@ pub(crate) async fn visible_event(state: &State, ctx: &PageCtx, slug: String) ->
                 Some((uid, false)) => model::is_organiser(c, event.id, uid)?,
                 None => false,
             };
-            if !event.is_public() && !organiser {
-                return Err(AppError::NotFound);
-            }
             Ok((event, organiser))
         })
-        .await
+        .await?;
+    if let Some((uid, false)) = user {
+        state.organisers.put((event.id, uid), generation, organiser);
+    }
+    state.events.put(event.slug.clone(), generation, event.clone());
+    shown(event, organiser)
+}
+
+fn shown(event: Event, organiser: bool) -> AppResult<(Event, bool)> {
+    if !event.is_public() && !organiser {
+        return Err(AppError::NotFound);
+    }
+    Ok((event, organiser))
 }
 
 #[derive(Template)]

@@ -164,37 +164,46 @@ pub async fn invalidate_on_write(
     res
 }
 
-/// Values per event (e.g. a programme) shared by requests for a moment: valid while nothing was
-/// written on this server since and for at most `ttl` (changes made through other servers).
-pub struct Recent<T> {
+/// Values (a programme per event, a session's user) shared by requests for a moment: valid
+/// while the generation they were read in is current and for at most `ttl` (changes made
+/// through other servers). Callers take the generation before they read the database, so a
+/// value read before a write is never served after it.
+pub struct Recent<T, K = i64> {
     ttl: Duration,
-    entries: Mutex<HashMap<i64, Versioned<T>>>,
+    entries: Mutex<HashMap<K, Versioned<T>>>,
 }
 
 /// The generation it was built in, when, and the value.
 type Versioned<T> = (u64, Instant, Arc<T>);
 
-impl<T> Recent<T> {
+impl<T, K: std::hash::Hash + Eq> Recent<T, K> {
     pub fn new(ttl: Duration) -> Self {
         Recent { ttl, entries: Mutex::new(HashMap::new()) }
     }
 
-    pub fn get_or<E>(&self, key: i64, generation: u64, build: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
-        if let Ok(map) = self.entries.lock() {
-            if let Some((g, at, v)) = map.get(&key) {
-                if *g == generation && at.elapsed() < self.ttl {
-                    return Ok(v.clone());
-                }
-            }
-        }
-        let v = Arc::new(build()?);
+    /// The value for `key` if it was read in `generation` less than `ttl` ago.
+    pub fn peek(&self, key: &K, generation: u64) -> Option<Arc<T>> {
+        let map = self.entries.lock().ok()?;
+        let (g, at, v) = map.get(key)?;
+        (*g == generation && at.elapsed() < self.ttl).then(|| v.clone())
+    }
+
+    pub fn put(&self, key: K, generation: u64, value: T) -> Arc<T> {
+        let v = Arc::new(value);
         if let Ok(mut map) = self.entries.lock() {
             if map.len() >= MAX_ENTRIES {
                 map.clear();
             }
             map.insert(key, (generation, Instant::now(), v.clone()));
         }
-        Ok(v)
+        v
+    }
+
+    pub fn get_or<E>(&self, key: K, generation: u64, build: impl FnOnce() -> Result<T, E>) -> Result<Arc<T>, E> {
+        match self.peek(&key, generation) {
+            Some(v) => Ok(v),
+            None => Ok(self.put(key, generation, build()?)),
+        }
     }
 }
 

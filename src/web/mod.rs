@@ -57,12 +57,20 @@ impl SessionUser {
     }
 }
 
+/// A session's user with the epoch their sessions must carry.
+pub struct KnownUser {
+    user: SessionUser,
+    epoch: i32,
+}
+
 /// Everything the base layout needs. Extracting it checks the session against the database:
 /// a session whose epoch is older than the user's (password changed elsewhere) is dropped.
 pub struct PageCtx {
     pub user: Option<SessionUser>,
     pub csrf: String,
     pub path: String,
+    /// A GET or HEAD: the request changes nothing, so it may read values cached a moment ago.
+    pub read_only: bool,
     session: Session,
 }
 
@@ -155,11 +163,12 @@ impl FromRequest for PageCtx {
             Some(q) => format!("{}?{q}", req.path()),
             None => req.path().to_string(),
         };
+        let read_only = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("app state missing"))?;
             let csrf = csrf_token(&session);
             let user = load_session_user(&state, &session).await?;
-            Ok(PageCtx { user, csrf, path, session })
+            Ok(PageCtx { user, csrf, path, read_only, session })
         })
     }
 }
@@ -173,12 +182,18 @@ async fn load_session_user(state: &AppState, session: &Session) -> Result<Option
         session.purge();
         return Ok(None);
     }
-    let user = state.db.run(move |c| crate::accounts::model::find_user(c, uid)).await?;
-    match user {
-        Some(u) if u.session_epoch == epoch => {
-            let role = u.role();
-            Ok(Some(SessionUser { id: u.id, name: u.name, email: u.email, role }))
-        }
+    // Read again after any write on this server (a password change, a deleted account) and
+    // at least every two seconds (the same on another server).
+    let generation = state.pages.writes();
+    let known = match state.session_users.peek(&uid, generation) {
+        Some(k) => Some(k),
+        None => state.db.run(move |c| crate::accounts::model::find_user(c, uid)).await?.map(|u| {
+            let user = SessionUser { id: u.id, role: u.role(), name: u.name, email: u.email };
+            state.session_users.put(uid, generation, KnownUser { user, epoch: u.session_epoch })
+        }),
+    };
+    match known {
+        Some(k) if k.epoch == epoch => Ok(Some(k.user.clone())),
         _ => {
             // Deleted account or a password change elsewhere: this session has ended.
             session.purge();

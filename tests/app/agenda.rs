@@ -1133,7 +1133,7 @@ fn start_background(app: &TestApp, sink: &SmtpSink, quiet_ms: u64) -> tempfile::
     let addr = listener.local_addr().expect("addr");
     let mut config = liaison::config::Config::defaults();
     config.db.database_url = app.db_url.clone();
-    config.db.db_pool_size = 4;
+    config.db.db_pool_size = Some(4);
     config.addr = addr.to_string();
     config.base_url = Some(app.base.clone());
     config.smtp_url = Some(sink.url());

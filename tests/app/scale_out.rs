@@ -115,6 +115,25 @@ async fn two_servers_on_one_postgres_behave_as_one_even_when_one_is_killed() {
     let on_b = Client { http: people[0].1.http.clone(), base: b.base.clone() };
     assert!(on_b.logged_in().await, "a session made on A is valid on B");
 
+    // A password change on A ends the person's other sessions on B as well: B may use what it
+    // read of the account a moment ago, for at most two seconds.
+    let pat = email("pat");
+    insert_user_into(&db, "Pat Password", &pat, "attendee");
+    let (here, elsewhere) = (Client::new(&a.base), Client::new(&b.base));
+    assert_eq!(here.login(&pat, PASSWORD).await.status, 303);
+    assert_eq!(elsewhere.login(&pat, PASSWORD).await.status, 303);
+    assert!(elsewhere.logged_in().await, "logged in on B");
+    let r =
+        here.post("/account/password", &[("current_password", PASSWORD), ("new_password", "new secret phrase")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let changed = Instant::now();
+    while elsewhere.logged_in().await {
+        assert!(changed.elapsed() < Duration::from_secs(4), "the old session on B still works after the change on A");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!elsewhere.logged_in().await, "the ended session stays ended");
+    assert!(here.logged_in().await, "the session that changed the password goes on");
+
     // Mixed load: every other person registers through B, the rest through A; public pages are
     // read meanwhile; B is killed while the requests are in flight. A person whose request
     // failed retries on A, as a load balancer would.

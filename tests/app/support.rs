@@ -226,7 +226,7 @@ impl TestApp {
         let addr = listener.local_addr().expect("addr");
         let mut config = Config::defaults();
         config.db.database_url = db_url.clone();
-        config.db.db_pool_size = 4;
+        config.db.db_pool_size = Some(4);
         config.addr = addr.to_string();
         config.base_url = Some(opts.base_url.unwrap_or_else(|| format!("http://{addr}")));
         config.smtp_url = opts.smtp_url;
