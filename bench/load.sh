@@ -47,9 +47,11 @@ BASE=http://127.0.0.1:$PORT
 echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo); backend $BACKEND"
 SEED_OUT=$("$BIN" demo-data --participants "$PARTICIPANTS" --sessions "$SESSIONS")
 echo "$SEED_OUT" | head -1
-# After a bulk import PostgreSQL's autovacuum would otherwise analyse the new tables during the
-# first measurements, on the same two cores; a deployment does this once after an import.
-if [[ $BACKEND == postgres ]]; then psql "$DATABASE_URL" -qc 'VACUUM ANALYZE'; fi
+# Let the bulk import settle before measuring, as a deployment would after an import: without
+# this, autovacuum analyses the new tables and the kernel writes back the import's hundreds of
+# megabytes during the first measurements, on the same two cores and disk (p99 spikes of 1 s).
+if [[ $BACKEND == postgres ]]; then psql "$DATABASE_URL" -qc 'VACUUM ANALYZE' -c 'CHECKPOINT'; fi
+sync
 LOGIN=$(echo "$SEED_OUT" | sed -n 's/^Participant login: \(\S*\)  password: \(\S*\)$/\1 \2/p')
 SLUG=scale-$PARTICIPANTS
 "$BIN" serve >"$WORK/server.log" 2>&1 &

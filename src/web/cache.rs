@@ -4,8 +4,8 @@
 //! Freshness: every state-changing request on this server that can touch a cached page (the
 //! organisers' pages, session sign-ups, admin) starts a new generation, which empties the cache
 //! at once; sign-ups, logins and registrations do not, so a registration rush does not defeat
-//! it. Changes made through another server behind the same database show after at most `ttl`
-//! (two seconds). Only pages that are the same for every visitor go in: anonymous views and
+//! it. Changes made through another server behind the same database show after `ttl` (two
+//! seconds; at most twice that while the first reader after it rebuilds the page). Only pages that are the same for every visitor go in: anonymous views and
 //! the exports. `writes` counts every write, for caches of personal data (matchmaking).
 
 use std::collections::HashMap;
@@ -85,19 +85,38 @@ pub struct PageCache {
     entries: Mutex<HashMap<String, Entry>>,
 }
 
-/// The generation it was built in, when, and the page.
-type Entry = (u64, Instant, Arc<CachedPage>);
+/// A page, the generation it was built in and when, and since when one request is building
+/// its successor.
+struct Entry {
+    generation: u64,
+    built: Instant,
+    page: Arc<CachedPage>,
+    refreshing: Option<Instant>,
+}
 
 impl PageCache {
     pub fn new(ttl: Duration) -> Self {
         PageCache { ttl, generation: AtomicU64::new(0), writes: AtomicU64::new(0), entries: Mutex::new(HashMap::new()) }
     }
 
+    /// The page for `key`, or None when the caller is to build it. When a page has only aged
+    /// past `ttl` (nothing was written here since), the first caller builds its successor and
+    /// the others get the aged page meanwhile, instead of all building the same page at once.
     pub fn get(&self, key: &str) -> Option<Arc<CachedPage>> {
         let generation = self.generation.load(Ordering::Acquire);
-        let map = self.entries.lock().ok()?;
-        let (g, at, page) = map.get(key)?;
-        (*g == generation && at.elapsed() < self.ttl).then(|| page.clone())
+        let mut map = self.entries.lock().ok()?;
+        let e = map.get_mut(key).filter(|e| e.generation == generation)?;
+        if e.built.elapsed() < self.ttl {
+            return Some(e.page.clone());
+        }
+        match e.refreshing {
+            // A builder that has not come back within a `ttl` has failed: let another try.
+            Some(since) if since.elapsed() < self.ttl => Some(e.page.clone()),
+            _ => {
+                e.refreshing = Some(Instant::now());
+                None
+            }
+        }
     }
 
     /// Keeps `page` under `key` if nothing changed since `generation` (taken before the page
@@ -112,7 +131,8 @@ impl PageCache {
                 if map.len() >= MAX_ENTRIES {
                     map.clear();
                 }
-                map.insert(key, (generation, Instant::now(), page.clone()));
+                let entry = Entry { generation, built: Instant::now(), page: page.clone(), refreshing: None };
+                map.insert(key, entry);
             }
         }
         page
@@ -327,6 +347,23 @@ mod tests {
         assert!(touches_cached_pages("/organise/events/1/sessions/new"));
         assert!(touches_cached_pages("/events/x/sessions/3/add"));
         assert!(!touches_cached_pages("/events/x/register") && !touches_cached_pages("/signup"));
+        // An aged page: the first reader rebuilds it, the others get it meanwhile.
+        let aging = PageCache::new(Duration::from_millis(30));
+        let g = aging.generation();
+        aging.put("a".into(), g, page("old"));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(aging.get("a").is_none(), "the first reader of an aged page builds it");
+        assert_eq!(aging.get("a").map(|p| p.body.clone()), Some(web::Bytes::from_static(b"old")));
+        aging.put("a".into(), g, page("new"));
+        assert_eq!(aging.get("a").map(|p| p.body.clone()), Some(web::Bytes::from_static(b"new")));
+        // A builder that never comes back does not keep the aged page forever.
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(aging.get("a").is_none());
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(aging.get("a").is_none(), "after a ttl without the builder, another reader builds");
+        // A write on this server ends an aged page at once.
+        aging.invalidate();
+        assert!(aging.get("a").is_none());
         let short = PageCache::new(Duration::ZERO);
         let g = short.generation();
         short.put("a".into(), g, page("x"));
