@@ -1,0 +1,1 @@
+DROP INDEX meetings_event_b_user;
