@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use futures_util::future::join_all;
-use liaison::db::schema::{events, outbox, registrations};
+use liaison::db::schema::{audit_log, event_organisers, events, meetings, outbox, registrations};
 use liaison::db::{DatabaseUrl, Db};
 
 use crate::support::*;
@@ -238,6 +238,77 @@ async fn two_servers_on_one_postgres_behave_as_one_even_when_one_is_killed() {
 
 /// Pages compared across databases: the CSRF token differs per visitor, the base URL per server,
 /// schedule.xml's <version> is the time it was made and its room GUIDs derive from the base URL.
+/// The meeting scheduler started on both servers at once, three times over, on a populated
+/// event: every run completes (none fails on the other's rows) and the result books nobody
+/// twice in a slot. (Runs take the event's schedule lock; without it a second run would still
+/// wait on the old suggestions the first deletes, so removing the lock alone does not fail
+/// this test: it guards the outcome, not one mechanism.)
+#[actix_web::test]
+async fn two_servers_run_the_scheduler_one_at_a_time() {
+    if !on_postgres() {
+        eprintln!("skipped: needs TEST_DATABASE_URL=postgres://…");
+        return;
+    }
+    let sink = SmtpSink::start().await;
+    let (db_url, dir) = fresh_db_url();
+    let seeded = Command::new(BIN)
+        .args(["demo-data", "--participants", "400", "--sessions", "10"])
+        .env("DATABASE_URL", &db_url)
+        .env("LIAISON_DATA_DIR", dir.path())
+        .output()
+        .expect("run demo-data");
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+    let db = Db::connect(&DatabaseUrl::parse(&db_url).expect("url"), 4).expect("connect");
+    let event_id: i64 = {
+        let mut c = db.get().expect("conn");
+        events::table.filter(events::slug.eq("scale-400")).select(events::id).first(&mut c).expect("event")
+    };
+    let org_addr = email("sched");
+    let org_id = insert_user_into(&db, "Sam Scheduler", &org_addr, "organiser");
+    {
+        let mut c = db.get().expect("conn");
+        diesel::insert_into(event_organisers::table)
+            .values((
+                event_organisers::event_id.eq(event_id),
+                event_organisers::user_id.eq(org_id),
+                event_organisers::created_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .execute(&mut c)
+            .expect("make organiser");
+    }
+    let runs = |db: &Db| -> i64 {
+        let mut c = db.get().expect("conn");
+        audit_log::table
+            .filter(audit_log::event_id.eq(event_id).and(audit_log::action.eq("matchmaking.scheduled")))
+            .count()
+            .get_result(&mut c)
+            .expect("runs")
+    };
+    let before = runs(&db);
+    let a = serve(&db_url, dir.path(), &sink.url()).await;
+    let b = serve(&db_url, dir.path(), &sink.url()).await;
+    let (on_a, on_b) = (Client::new(&a.base), Client::new(&b.base));
+    assert_eq!(on_a.login(&org_addr, PASSWORD).await.status, 303);
+    assert_eq!(on_b.login(&org_addr, PASSWORD).await.status, 303);
+    let path = format!("/organise/events/{event_id}/meetings/schedule");
+    for round in 0..3 {
+        let (ra, rb) = tokio::join!(on_a.post(&path, &[]), on_b.post(&path, &[]));
+        assert_eq!((ra.status, rb.status), (303, 303), "round {round}: {} / {}", ra.body, rb.body);
+    }
+    assert_eq!(runs(&db) - before, 6, "every run completed");
+    let mut c = db.get().expect("conn");
+    let booked: Vec<(i64, i64, i64)> = meetings::table
+        .filter(meetings::event_id.eq(event_id))
+        .select((meetings::slot_id, meetings::a_user, meetings::b_user))
+        .load(&mut c)
+        .expect("meetings");
+    assert!(booked.len() > 100, "the scheduler placed meetings: {}", booked.len());
+    let mut seen = BTreeSet::new();
+    for (slot, x, y) in &booked {
+        assert!(seen.insert((*slot, *x)) && seen.insert((*slot, *y)), "someone has two meetings in slot {slot}");
+    }
+}
+
 fn normalise(body: &str, base: &str) -> String {
     body.lines()
         .filter(|l| !l.contains("csrf") && !l.contains("<version>") && !l.trim_start().starts_with("<room name="))
