@@ -1091,12 +1091,22 @@ pub fn meetings(c: &mut DbConn, event_id: i64) -> Result<Vec<Meeting>, AppError>
 }
 
 pub fn meetings_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<(Meeting, Slot)>, AppError> {
-    Ok(m::table
+    // One query per side, each on its own index: with `a_user = ? OR b_user = ?` SQLite read
+    // every meeting of the event (2 ms at 6,000 meetings, on every "my agenda").
+    let mut mine: Vec<(Meeting, Slot)> = m::table
         .inner_join(sl::table)
-        .filter(m::event_id.eq(event_id).and(m::a_user.eq(user_id).or(m::b_user.eq(user_id))))
-        .order(sl::starts_at)
+        .filter(m::event_id.eq(event_id).and(m::a_user.eq(user_id)))
         .select((Meeting::as_select(), Slot::as_select()))
-        .load(c)?)
+        .load(c)?;
+    mine.extend(
+        m::table
+            .inner_join(sl::table)
+            .filter(m::event_id.eq(event_id).and(m::b_user.eq(user_id)))
+            .select((Meeting::as_select(), Slot::as_select()))
+            .load::<(Meeting, Slot)>(c)?,
+    );
+    mine.sort_by_key(|(mt, sl)| (sl.starts_at, mt.id));
+    Ok(mine)
 }
 
 /// The state of the meeting grid that placement needs: busy slots per person, meetings per
