@@ -63,10 +63,10 @@ pub(crate) async fn visible_event(state: &State, ctx: &PageCtx, slug: String) ->
     let user = ctx.user.as_ref().map(|u| (u.id, u.is_admin()));
     let generation = state.pages.generation();
     if ctx.read_only {
-        if let Some(event) = state.events.peek(&slug, generation) {
+        if let Some(event) = state.events.peek_or_claim(&slug, generation) {
             let organiser = match user {
                 Some((_, true)) => Some(true),
-                Some((uid, false)) => state.organisers.peek(&(event.id, uid), generation).map(|o| *o),
+                Some((uid, false)) => state.organisers.peek_or_claim(&(event.id, uid), generation).map(|o| *o),
                 None => Some(false),
             };
             if let Some(organiser) = organiser {

@@ -193,8 +193,14 @@ pub struct Recent<T, K = i64> {
     entries: Mutex<HashMap<K, Versioned<T>>>,
 }
 
-/// The generation it was built in, when, and the value.
-type Versioned<T> = (u64, Instant, Arc<T>);
+/// The generation it was built in, when, the value, and since when one caller is reading its
+/// successor (see `peek_or_claim`).
+struct Versioned<T> {
+    generation: u64,
+    at: Instant,
+    value: Arc<T>,
+    refreshing: Option<Instant>,
+}
 
 impl<T, K: std::hash::Hash + Eq> Recent<T, K> {
     pub fn new(ttl: Duration) -> Self {
@@ -204,8 +210,26 @@ impl<T, K: std::hash::Hash + Eq> Recent<T, K> {
     /// The value for `key` if it was read in `generation` less than `ttl` ago.
     pub fn peek(&self, key: &K, generation: u64) -> Option<Arc<T>> {
         let map = self.entries.lock().ok()?;
-        let (g, at, v) = map.get(key)?;
-        (*g == generation && at.elapsed() < self.ttl).then(|| v.clone())
+        let e = map.get(key)?;
+        (e.generation == generation && e.at.elapsed() < self.ttl).then(|| e.value.clone())
+    }
+
+    /// Like `peek`, but once the value has only aged past `ttl`, the first caller gets None and
+    /// reads it again while the others keep the aged value meanwhile: a slow moment of the
+    /// database is then felt by one request, not by every request in flight.
+    pub fn peek_or_claim(&self, key: &K, generation: u64) -> Option<Arc<T>> {
+        let mut map = self.entries.lock().ok()?;
+        let e = map.get_mut(key).filter(|e| e.generation == generation)?;
+        if e.at.elapsed() < self.ttl {
+            return Some(e.value.clone());
+        }
+        match e.refreshing {
+            Some(since) if since.elapsed() < self.ttl => Some(e.value.clone()),
+            _ => {
+                e.refreshing = Some(Instant::now());
+                None
+            }
+        }
     }
 
     pub fn put(&self, key: K, generation: u64, value: T) -> Arc<T> {
@@ -214,7 +238,7 @@ impl<T, K: std::hash::Hash + Eq> Recent<T, K> {
             if map.len() >= MAX_ENTRIES {
                 map.clear();
             }
-            map.insert(key, (generation, Instant::now(), v.clone()));
+            map.insert(key, Versioned { generation, at: Instant::now(), value: v.clone(), refreshing: None });
         }
         v
     }
@@ -424,5 +448,19 @@ mod tests {
             release.wait();
             assert_eq!(*rebuild.join().expect("rebuild thread").expect("rebuilt"), 2);
         });
+    }
+
+    #[test]
+    fn an_aged_value_is_read_again_by_one_caller_while_the_others_keep_it() {
+        let r = Recent::<u32, &str>::new(Duration::from_millis(30));
+        r.put("e", 0, 1);
+        assert_eq!(r.peek_or_claim(&"e", 0).as_deref(), Some(&1));
+        assert!(r.peek_or_claim(&"e", 1).is_none(), "a write on this server ends it");
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(r.peek(&"e", 0).is_none(), "peek never serves an aged value");
+        assert!(r.peek_or_claim(&"e", 0).is_none(), "the first caller reads it again");
+        assert_eq!(r.peek_or_claim(&"e", 0).as_deref(), Some(&1), "the others keep the aged value");
+        r.put("e", 0, 2);
+        assert_eq!(r.peek_or_claim(&"e", 0).as_deref(), Some(&2));
     }
 }
