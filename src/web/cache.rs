@@ -74,6 +74,23 @@ impl CachedPage {
     }
 }
 
+/// Whether a caller gets the held value (built at `built`): yes while it is younger than
+/// `ttl`, and while another caller is building its successor; otherwise this caller is the one
+/// to build it (false), and the others are told so through `refreshing`. A builder that has not
+/// come back within a `ttl` has failed: the next caller tries instead.
+fn held_or_claimed(built: Instant, refreshing: &mut Option<Instant>, ttl: Duration) -> bool {
+    if built.elapsed() < ttl {
+        return true;
+    }
+    match refreshing {
+        Some(since) if since.elapsed() < ttl => true,
+        _ => {
+            *refreshing = Some(Instant::now());
+            false
+        }
+    }
+}
+
 /// Most pages kept; past this the cache starts afresh (a crawler walking every session page
 /// of every event must not grow it without bound).
 const MAX_ENTRIES: usize = 5_000;
@@ -106,17 +123,7 @@ impl PageCache {
         let generation = self.generation.load(Ordering::Acquire);
         let mut map = self.entries.lock().ok()?;
         let e = map.get_mut(key).filter(|e| e.generation == generation)?;
-        if e.built.elapsed() < self.ttl {
-            return Some(e.page.clone());
-        }
-        match e.refreshing {
-            // A builder that has not come back within a `ttl` has failed: let another try.
-            Some(since) if since.elapsed() < self.ttl => Some(e.page.clone()),
-            _ => {
-                e.refreshing = Some(Instant::now());
-                None
-            }
-        }
+        held_or_claimed(e.built, &mut e.refreshing, self.ttl).then(|| e.page.clone())
     }
 
     /// Keeps `page` under `key` if nothing changed since `generation` (taken before the page
@@ -220,16 +227,7 @@ impl<T, K: std::hash::Hash + Eq> Recent<T, K> {
     pub fn peek_or_claim(&self, key: &K, generation: u64) -> Option<Arc<T>> {
         let mut map = self.entries.lock().ok()?;
         let e = map.get_mut(key).filter(|e| e.generation == generation)?;
-        if e.at.elapsed() < self.ttl {
-            return Some(e.value.clone());
-        }
-        match e.refreshing {
-            Some(since) if since.elapsed() < self.ttl => Some(e.value.clone()),
-            _ => {
-                e.refreshing = Some(Instant::now());
-                None
-            }
-        }
+        held_or_claimed(e.at, &mut e.refreshing, self.ttl).then(|| e.value.clone())
     }
 
     pub fn put(&self, key: K, generation: u64, value: T) -> Arc<T> {
