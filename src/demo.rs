@@ -69,7 +69,7 @@ pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
         let password = readable_password();
         let hash = hash_blocking(&password)?;
         let t = now();
-        conn.transaction::<_, anyhow::Error, _>(|c| {
+        crate::db::write_transaction::<_, anyhow::Error, _>(&mut conn, |c| {
             match find_by_email(c, p.email)? {
                 Some(u) => {
                     diesel::update(users::table.find(u.id))
@@ -110,7 +110,7 @@ pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
         let started = Instant::now();
         let organiser = find_by_email(&mut conn, ORGANISER_EMAIL)?
             .ok_or_else(|| anyhow::anyhow!("the demo organiser account is missing"))?;
-        let s = conn.transaction(|c| {
+        let s = crate::db::write_transaction(&mut conn, |c| {
             let s = content::seed(c, organiser.id, &hash)?;
             // The demo team has been using the platform for a while.
             let emails: Vec<&str> = PEOPLE.iter().map(|p| p.email).collect();

@@ -113,7 +113,7 @@ pub fn copy_all(from: &mut DbConn, to: &mut DbConn) -> anyhow::Result<Vec<(&'sta
             non_empty.join(", ")
         );
     }
-    let copied = to.transaction(|to| {
+    let copied = super::write_transaction(to, |to| {
         backend::before_copy_into(to, NUMBERED)?;
         let mut copied = Vec::new();
         for (name, copy, _) in TABLES {

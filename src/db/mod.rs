@@ -214,6 +214,7 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    #[allow(clippy::disallowed_methods)] // the one place that opens a transaction
     c.transaction(|c| {
         backend::claim_writer(c)?;
         f(c)

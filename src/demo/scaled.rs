@@ -52,7 +52,7 @@ pub fn seed(db: &Db, participants: usize, sessions: usize) -> anyhow::Result<Sca
         d.and_hms_opt(h, m, 0).and_then(|t| to_utc(brussels, t)).ok_or_else(|| anyhow::anyhow!("scaled demo: time"))
     };
     let day2 = day1 + TimeDelta::days(1);
-    let summary = c.transaction(|c| {
+    let summary = crate::db::write_transaction(&mut c, |c| {
         if crate::events::model::find_by_slug(c, &slug)?.is_some() {
             anyhow::bail!("the event {slug} exists already: this database has this scaled demo");
         }

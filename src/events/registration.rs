@@ -203,7 +203,7 @@ pub fn register(
     user_id: i64,
     input: &RegisterInput,
 ) -> Result<Result<Registered, Refusal>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let event = lock_event(c, event_id)?;
         let t = now();
         if let Some(msg) = event.window_message(t) {
@@ -439,7 +439,7 @@ pub fn apply(
     action: Action,
     ids: &[i64],
 ) -> Result<ActionReport, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let event = lock_event(c, event_id)?;
         let rows: Vec<(Registration, String)> = r::table
             .inner_join(users::table)

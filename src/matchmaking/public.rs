@@ -236,7 +236,7 @@ pub async fn save_profile(
         .db
         .run(move |c| {
             use diesel::prelude::*;
-            c.transaction(|c| {
+            crate::db::write_transaction(c, |c| {
                 service::save_profile(c, id, uid, &input)?;
                 diesel::update(r::table.filter(r::event_id.eq(id).and(r::user_id.eq(uid))))
                     .set((r::directory_consent.eq(directory), r::matchmaking_consent.eq(matchmaking)))

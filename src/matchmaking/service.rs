@@ -49,7 +49,7 @@ pub fn lock_schedule(c: &mut DbConn, event_id: i64) -> Result<Settings, AppError
 }
 
 pub fn save_settings(c: &mut DbConn, event_id: i64, actor: i64, s: &SettingsInput) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         lock_schedule(c, event_id)?;
         diesel::update(ms::table.find(event_id))
             .set((
@@ -127,7 +127,7 @@ pub fn add_topic(
     if !e.is_empty() {
         return Ok(Err(e));
     }
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let pos: Option<i32> =
             t::table.filter(t::event_id.eq(event_id)).select(diesel::dsl::max(t::position)).first(c)?;
         diesel::insert_into(t::table)
@@ -169,7 +169,7 @@ pub fn rename_topic(
 }
 
 pub fn delete_topic(c: &mut DbConn, event_id: i64, actor: i64, topic_id: i64) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let name: String = t::table
             .filter(t::id.eq(topic_id).and(t::event_id.eq(event_id)))
             .select(t::name)
@@ -200,7 +200,7 @@ pub fn add_window(
     end: NaiveDateTime,
     minutes: i32,
 ) -> Result<Result<usize, String>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         lock_schedule(c, event_id)?;
         let existing = slots(c, event_id)?;
         let new: Vec<_> = slots_in_window(start, end, minutes)
@@ -236,7 +236,7 @@ pub fn add_window(
 
 /// Deletes a slot; its meetings are cancelled and both people told.
 pub fn delete_slot(c: &mut DbConn, base_url: &str, event: &Event, actor: i64, slot_id: i64) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         lock_schedule(c, event.id)?;
         let slot = find_slot(c, event.id, slot_id)?.ok_or(AppError::NotFound)?;
         let published = settings(c, event.id)?.published_at.is_some();
@@ -388,7 +388,7 @@ pub struct ProfileInput {
 pub fn save_profile(c: &mut DbConn, event_id: i64, user_id: i64, p: &ProfileInput) -> Result<(), AppError> {
     let known: BTreeSet<i64> = topics(c, event_id)?.into_iter().map(|t| t.id).collect();
     let slot_ids: BTreeSet<i64> = slots(c, event_id)?.into_iter().map(|s| s.id).collect();
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let exists: i64 = mp::table.find((event_id, user_id)).count().get_result(c)?;
         if exists == 0 {
             diesel::insert_into(mp::table)
@@ -426,7 +426,7 @@ pub fn add_opportunity(
     user_id: i64,
     o: &OpportunityInput,
 ) -> Result<Result<(), String>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let n: i64 = op::table.filter(op::event_id.eq(event_id).and(op::user_id.eq(user_id))).count().get_result(c)?;
         if n as usize >= OPPORTUNITIES_MAX {
             return Ok(Err(format!("You can describe at most {OPPORTUNITIES_MAX} opportunities; remove one first.")));
@@ -854,7 +854,7 @@ pub fn request_meeting(
     to: i64,
     message: &str,
 ) -> Result<Result<i64, String>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let s = lock_schedule(c, event.id)?;
         let t0 = now();
         if let Some(msg) = s.booking_problem(event, t0) {
@@ -883,14 +883,20 @@ pub fn request_meeting(
             .load(c)?;
         if let Some(rq) = open.first() {
             return Ok(Err(match (rq.status.as_str(), rq.from_user == from) {
-                ("pending", true) => format!("You have already asked {} for a meeting; they have not answered yet.", other.name),
-                ("pending", false) => format!("{} has already asked you for a meeting: accept their request below.", other.name),
+                ("pending", true) => {
+                    format!("You have already asked {} for a meeting; they have not answered yet.", other.name)
+                }
+                ("pending", false) => {
+                    format!("{} has already asked you for a meeting: accept their request below.", other.name)
+                }
                 _ => format!("You and {} already have a meeting.", other.name),
             }));
         }
         let (a, b) = ordered(from, to);
-        let met: i64 =
-            m::table.filter(m::event_id.eq(event.id).and(m::a_user.eq(a)).and(m::b_user.eq(b))).count().get_result(c)?;
+        let met: i64 = m::table
+            .filter(m::event_id.eq(event.id).and(m::a_user.eq(a)).and(m::b_user.eq(b)))
+            .count()
+            .get_result(c)?;
         if met > 0 {
             return Ok(Err(format!("You and {} already have a meeting.", other.name)));
         }
@@ -946,7 +952,7 @@ pub fn answer_request(
     accept: bool,
     pool: Option<&Pool>,
 ) -> Result<Answer, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let s = lock_schedule(c, event.id)?;
         let rq = find_request(c, event.id, request_id)?.filter(|q| q.to_user == user_id).ok_or(AppError::NotFound)?;
         let t0 = now();
@@ -1038,7 +1044,7 @@ pub fn expire_due(c: &mut DbConn, base_url: &str, at: NaiveDateTime) -> Result<u
             slot.insert(crate::events::model::find(c, rq.event_id)?);
         }
         let Some(Some(event)) = events.get(&rq.event_id) else { continue };
-        c.transaction(|c| expire_one(c, base_url, event, &rq))?;
+        crate::db::write_transaction(c, |c| expire_one(c, base_url, event, &rq))?;
         n += 1;
     }
     Ok(n)
@@ -1059,7 +1065,7 @@ pub fn send_digests(c: &mut DbConn, base_url: &str, older_than: NaiveDateTime) -
     let mut sent = 0;
     for ((to, event_id), list) in per {
         let Some(event) = crate::events::model::find(c, event_id)? else { continue };
-        c.transaction(|c| {
+        crate::db::write_transaction(c, |c| {
             let mut claimed = Vec::new();
             for rq in &list {
                 let n = diesel::update(mr::table.find(rq.id).filter(mr::digest_sent_at.is_null()))
@@ -1282,7 +1288,7 @@ pub fn cancel_own_meeting(
     id: i64,
     user_id: i64,
 ) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let s = lock_schedule(c, event.id)?;
         let mt = find_meeting(c, event.id, id)?
             .filter(|mt| (mt.a_user == user_id || mt.b_user == user_id) && mt.visible(s.published_at.is_some()))
@@ -1298,7 +1304,7 @@ pub fn cancel_meeting_by_organiser(
     actor: i64,
     id: i64,
 ) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let s = lock_schedule(c, event.id)?;
         cancel_meeting_inner(c, base_url, event, id, None, s.published_at.is_some())?;
         crate::audit::record_event(
@@ -1313,7 +1319,7 @@ pub fn cancel_meeting_by_organiser(
 }
 
 pub fn set_locked(c: &mut DbConn, event_id: i64, actor: i64, id: i64, locked: bool) -> Result<(), AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         lock_schedule(c, event_id)?;
         let n = diesel::update(m::table.filter(m::id.eq(id).and(m::event_id.eq(event_id))))
             .set((m::locked.eq(locked), m::updated_at.eq(now())))
@@ -1338,7 +1344,7 @@ pub fn move_meeting(
     slot_id: i64,
     table: i32,
 ) -> Result<Result<(), String>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let s = lock_schedule(c, event.id)?;
         let mt = find_meeting(c, event.id, id)?.ok_or(AppError::NotFound)?;
         let Some(slot) = find_slot(c, event.id, slot_id)? else {
@@ -1423,7 +1429,7 @@ impl RunSummary {
 /// when the organisers allow it, fills free time with the best suggestions. Earlier suggested
 /// meetings that are not locked are replaced.
 pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<RunSummary, String>, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let s = lock_schedule(c, event.id)?;
         let slot_list = slots(c, event.id)?;
         if slot_list.is_empty() {
@@ -1556,7 +1562,7 @@ pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<
 /// Publishes the schedule: everyone with a meeting gets their personal schedule by e-mail
 /// with an `.ics` holding one entry per meeting. Returns how many people were mailed.
 pub fn publish(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Result<usize, AppError> {
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         lock_schedule(c, event.id)?;
         diesel::update(ms::table.find(event.id)).set(ms::published_at.eq(Some(now()))).execute(c)?;
         let all = meetings(c, event.id)?;
@@ -1669,7 +1675,7 @@ pub fn schedule_entries(
 pub fn send_top_matches(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Result<usize, AppError> {
     let s = settings(c, event.id)?;
     let pool = pool(c, event.id, &s)?;
-    c.transaction(|c| {
+    crate::db::write_transaction(c, |c| {
         let mut sent = 0;
         for (uid, list) in engine::suggest_all(&pool.profiles, &pool.params, 5) {
             let Some(me) = pool.person(uid) else { continue };
