@@ -1,6 +1,7 @@
 //! Accounts: sign-up, e-mail confirmation, login and throttling, password reset and change,
 //! profile, personal data export and account deletion.
 
+pub mod erasure;
 pub mod handlers;
 pub mod model;
 pub mod password;

@@ -232,6 +232,7 @@ pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Res
         // Free their seats first, so the waitlist moves up as if they had cancelled.
         crate::events::registration::release_all(c, base_url, uid)?;
         diesel::delete(outbox::table.filter(outbox::to_addr.eq(&user.email))).execute(c)?;
+        super::erasure::erase_traces(c, &user)?;
         diesel::delete(login_attempts::table.filter(login_attempts::email.eq(&user.email))).execute(c)?;
         diesel::delete(users::table.find(uid)).execute(c)?;
         crate::audit::record(c, None, None, "account.deleted", &format!("account #{uid} deleted by its owner"))?;

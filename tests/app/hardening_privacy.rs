@@ -1,0 +1,96 @@
+//! Deleting an account erases the person from what others keep: the programme's speaker
+//! lines, organisers' invitation lists, copies of e-mails sent to others and the audit log.
+
+use diesel::prelude::*;
+use liaison::db::schema::{audit_log, event_invitations, outbox, session_speakers};
+
+use crate::matchmaking::{at, create_event, open_matchmaking, participant};
+use crate::support::*;
+
+#[actix_web::test]
+async fn a_deleted_account_leaves_no_name_or_address_in_programmes_mails_to_others_or_the_log() {
+    let (app, sink) = TestApp::start().await;
+    let org = app.quick_user("Olga Organiser", &email("olga"), "organiser").await;
+    let ev = create_event(&org, "Erasure Day").await;
+    open_matchmaking(&org, &ev, "5", "6", &[(at(11, "09:00"), at(11, "11:00"))]).await;
+    let (_, bea_addr, bea) = participant(&app, &ev, "Beatrix Quill", "KU Leuven", "academia", true, true).await;
+    let (pia_id, pia_addr, _pia) = participant(&app, &ev, "Pia Pharma", "Acme", "pharma", true, true).await;
+
+    // Beatrix speaks in the programme, under her account.
+    let speakers = format!("Beatrix Quill | KU Leuven | {bea_addr}\nGrace Hopper | Navy");
+    let r = org
+        .post(
+            &ev.org("/sessions/new"),
+            &[
+                ("title", "Organoids at scale"),
+                ("kind", "talk"),
+                ("starts_at", &at(10, "10:00")),
+                ("ends_at", &at(10, "10:45")),
+                ("room_id", ""),
+                ("track_id", ""),
+                ("capacity", ""),
+                ("speakers", &speakers),
+                ("abstract_text", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "session: {}", r.body);
+    assert!(org.get(&ev.public("/agenda")).await.has("Beatrix Quill"), "she is on the programme");
+    // She asks Pia for a meeting: Pia's mail names her.
+    let r = bea.post(&format!("/events/{}/people/{pia_id}/request", ev.slug), &[("message", "Hello")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    sink.wait_for(&pia_addr, "Meeting request from Beatrix Quill").await;
+    // An organiser's invitation list and the log hold her address.
+    let t = liaison::db::now();
+    app.with_conn(|c| {
+        diesel::insert_into(event_invitations::table)
+            .values((
+                event_invitations::event_id.eq(ev.id),
+                event_invitations::kind.eq("attendee"),
+                event_invitations::email.eq(&bea_addr),
+                event_invitations::name.eq("Beatrix Quill"),
+                event_invitations::token_hash.eq(uuid::Uuid::new_v4().simple().to_string()),
+                event_invitations::created_at.eq(t),
+            ))
+            .execute(c)
+            .expect("invitation");
+        liaison::audit::record(c, None, None, "test.note", &format!("Beatrix Quill <{bea_addr}> was invited"))
+            .expect("audit");
+    });
+
+    let r = bea.post("/account/delete", &[("password", PASSWORD)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    sink.wait_for(&bea_addr, "Your Liaison account has been deleted").await;
+
+    let agenda = app.client().get(&ev.public("/agenda")).await;
+    assert!(!agenda.has("Beatrix Quill"), "the programme no longer names her");
+    assert!(agenda.has("Organoids at scale") && agenda.has("Grace Hopper"), "the session and others stay");
+    let linked: i64 = app.with_conn(|c| session_speakers::table.count().get_result(c).expect("speakers"));
+    assert_eq!(linked, 1, "only Grace's line is left");
+    let invited: i64 = app.with_conn(|c| {
+        event_invitations::table.filter(event_invitations::email.eq(&bea_addr)).count().get_result(c).expect("inv")
+    });
+    assert_eq!(invited, 0, "no invitation keeps her address");
+
+    // What others keep: the mail to Pia and the log, with her name and address erased. The
+    // only row still addressed to her is the notice of the deletion itself.
+    let rows: Vec<(String, String, String, String, Option<String>)> = app.with_conn(|c| {
+        outbox::table
+            .select((outbox::to_addr, outbox::subject, outbox::text_body, outbox::html_body, outbox::attachment_body))
+            .load(c)
+            .expect("outbox")
+    });
+    let to_pia = rows.iter().find(|r| r.0 == pia_addr && r.1.starts_with("Meeting request")).expect("Pia's copy");
+    assert_eq!(to_pia.1, "Meeting request from a former participant: Erasure Day");
+    for (to, subject, text, html, attachment) in &rows {
+        if to == &bea_addr {
+            assert!(subject.contains("deleted"), "only the deletion notice is addressed to her: {subject}");
+            continue;
+        }
+        let all = format!("{subject}\n{text}\n{html}\n{}", attachment.clone().unwrap_or_default());
+        assert!(!all.contains("Beatrix") && !all.contains(&bea_addr), "a mail to {to} still names her:\n{all}");
+    }
+    let details: Vec<String> = app.with_conn(|c| audit_log::table.select(audit_log::detail).load(c).expect("audit"));
+    assert!(details.iter().all(|d| !d.contains("Beatrix") && !d.contains(&bea_addr)), "{details:?}");
+    assert!(details.iter().any(|d| d == "a former participant <a former participant> was invited"), "{details:?}");
+}
