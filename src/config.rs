@@ -101,6 +101,11 @@ pub struct Config {
     #[arg(long, env = "LIAISON_MAIL_LEASE_SECS", default_value_t = 300, hide = true)]
     pub mail_lease_secs: u64,
 
+    /// /healthz reports the outbox as stalled (status "degraded") when a due e-mail has waited
+    /// longer than this many seconds.
+    #[arg(long, env = "LIAISON_MAIL_STALLED_SECS", default_value_t = 300)]
+    pub mail_stalled_secs: u64,
+
     /// Programme changes are mailed once organisers have made no further change to a session
     /// for this many milliseconds, so a burst of edits becomes one e-mail.
     #[arg(long, env = "LIAISON_CHANGE_QUIET_MS", default_value_t = 300_000, hide = true)]
@@ -137,6 +142,7 @@ pub struct MailSettings {
     pub retry_base: Duration,
     pub poll_interval: Duration,
     pub lease: Duration,
+    pub stalled_after: Duration,
 }
 
 #[derive(Clone)]
@@ -201,6 +207,7 @@ impl Config {
                 retry_base: Duration::from_millis(self.mail_retry_ms.max(1)),
                 poll_interval: Duration::from_millis(self.mail_poll_ms.max(10)),
                 lease: Duration::from_secs(self.mail_lease_secs.max(1)),
+                stalled_after: Duration::from_secs(self.mail_stalled_secs),
             },
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),
