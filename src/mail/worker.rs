@@ -78,6 +78,12 @@ pub fn panic_once_for_tests() {
     PANIC_ONCE.store(true, Ordering::SeqCst);
 }
 
+/// Whether the panic asked for has not happened yet.
+#[doc(hidden)]
+pub fn panic_pending_for_tests() -> bool {
+    PANIC_ONCE.load(Ordering::SeqCst)
+}
+
 pub struct MailWorker {
     db: Db,
     /// The worker's own connection (made on first use and again after any error).

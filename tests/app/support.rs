@@ -42,6 +42,8 @@ pub struct Mail {
     pub message_id: String,
     pub text: String,
     pub html: String,
+    /// The message as received (headers and body).
+    pub raw: String,
 }
 
 impl Mail {
@@ -52,7 +54,7 @@ impl Mail {
         let message_id = parsed.headers.get_first_value("Message-ID").unwrap_or_default();
         let (mut text, mut html) = (String::new(), String::new());
         collect_parts(&parsed, &mut text, &mut html);
-        Mail { to: rcpt, subject, message_id, text, html }
+        Mail { to: rcpt, subject, message_id, text, html, raw }
     }
 
     /// The first link in the text part that starts with `prefix`.
