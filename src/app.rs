@@ -43,6 +43,8 @@ pub struct AppState {
     pub events: Arc<crate::web::cache::Recent<crate::events::model::Event, String>>,
     pub organisers: Arc<crate::web::cache::Recent<bool, (i64, i64)>>,
     mail_wake: Arc<Notify>,
+    /// A due message waiting longer than this makes /healthz report a stalled outbox.
+    mail_stalled_after: Duration,
 }
 
 impl AppState {
@@ -63,7 +65,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
     let wake = Arc::new(Notify::new());
     if mail_worker {
         let worker = MailWorker::new(db.clone(), &settings.mail, wake.clone())?;
-        actix_web::rt::spawn(worker.run());
+        actix_web::rt::spawn(worker.supervise());
         let w = wake.clone();
         actix_web::rt::spawn(crate::agenda::notify_changes(
             db.clone(),
@@ -92,6 +94,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         events: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
         organisers: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
         mail_wake: wake,
+        mail_stalled_after: settings.mail.stalled_after,
     });
     let limits = state.limits.clone();
     actix_web::rt::spawn(async move {
@@ -172,13 +175,23 @@ async fn not_found() -> AppResult<HttpResponse> {
     Err(AppError::NotFound)
 }
 
+/// 200 while the database answers, with the outbox's state ("degraded" when mail is stalled:
+/// a load balancer must not take every server out because mail is slow); 503 when it does not.
 async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let backend = state.db.backend().name();
-    match state.db.ping(Duration::from_secs(2)).await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok", "database": backend })),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable", "database": backend }))
-        }
+    if let Err(e) = state.db.ping(Duration::from_secs(2)).await {
+        tracing::warn!(error = %e, "health check: database unavailable");
+        return HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "unavailable", "database": backend }));
     }
+    let stalled_after = state.mail_stalled_after;
+    let outbox = match state.db.run(move |c| crate::mail::worker::health(c, stalled_after)).await {
+        Ok(h) => serde_json::to_value(h).unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: outbox unreadable");
+            serde_json::json!({ "status": "unknown" })
+        }
+    };
+    let status = if outbox["status"] == "ok" { "ok" } else { "degraded" };
+    HttpResponse::Ok().json(serde_json::json!({ "status": status, "database": backend, "outbox": outbox }))
 }

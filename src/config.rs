@@ -101,6 +101,16 @@ pub struct Config {
     #[arg(long, env = "LIAISON_MAIL_LEASE_SECS", default_value_t = 300, hide = true)]
     pub mail_lease_secs: u64,
 
+    /// /healthz reports the outbox as stalled (status "degraded") when a due e-mail has waited
+    /// longer than this many seconds.
+    #[arg(long, env = "LIAISON_MAIL_STALLED_SECS", default_value_t = 300)]
+    pub mail_stalled_secs: u64,
+
+    /// Keep the bodies of sent e-mails in the outbox (they hold single-use links). Only for
+    /// tests that read what was sent from the outbox; never in production.
+    #[arg(long, env = "LIAISON_MAIL_KEEP_SENT_BODIES", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
+    pub mail_keep_sent_bodies: bool,
+
     /// Programme changes are mailed once organisers have made no further change to a session
     /// for this many milliseconds, so a burst of edits becomes one e-mail.
     #[arg(long, env = "LIAISON_CHANGE_QUIET_MS", default_value_t = 300_000, hide = true)]
@@ -116,6 +126,8 @@ pub struct Config {
 #[derive(Clone)]
 pub struct Settings {
     pub database_url: DatabaseUrl,
+    /// The data folder (generated key, default database and mail folder).
+    pub data_dir: PathBuf,
     pub db_pool_size: u32,
     pub addr: String,
     pub base_url: String,
@@ -137,6 +149,8 @@ pub struct MailSettings {
     pub retry_base: Duration,
     pub poll_interval: Duration,
     pub lease: Duration,
+    pub stalled_after: Duration,
+    pub keep_sent_bodies: bool,
 }
 
 #[derive(Clone)]
@@ -190,6 +204,7 @@ impl Config {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Ok(Settings {
             database_url,
+            data_dir: self.data_dir.clone(),
             db_pool_size: self.db.pool_size(),
             addr: self.addr.clone(),
             secure_cookies: base_url.starts_with("https://"),
@@ -201,6 +216,8 @@ impl Config {
                 retry_base: Duration::from_millis(self.mail_retry_ms.max(1)),
                 poll_interval: Duration::from_millis(self.mail_poll_ms.max(10)),
                 lease: Duration::from_secs(self.mail_lease_secs.max(1)),
+                stalled_after: Duration::from_secs(self.mail_stalled_secs),
+                keep_sent_bodies: self.mail_keep_sent_bodies,
             },
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),
@@ -218,6 +235,55 @@ impl Config {
             None => load_or_create_key_file(&self.data_dir.join("secret.key")),
         }
     }
+}
+
+/// Makes every file this process creates private to its user (files 0600, folders 0700): the
+/// database, the cookie key and `.eml` files hold personal data and live links.
+pub fn private_files() {
+    // SAFETY: umask only changes the process's file-creation mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
+impl Settings {
+    /// Creates the data folder 0700, and tightens what other local users could read from an
+    /// older installation: the data folder, the SQLite database with its -wal and -shm files,
+    /// the generated key and the mail folder inside the data folder. Each change is logged.
+    pub fn secure_data_dir(&self) -> anyhow::Result<()> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", self.data_dir.display()))?;
+        tighten(&self.data_dir, 0o700)?;
+        if let MailTransportKind::Files(dir) = &self.mail.transport {
+            if dir.starts_with(&self.data_dir) {
+                tighten(dir, 0o700)?;
+            }
+        }
+        tighten(&self.data_dir.join("secret.key"), 0o600)?;
+        if let DatabaseUrl::Sqlite(path) = &self.database_url {
+            for suffix in ["", "-wal", "-shm"] {
+                tighten(Path::new(&format!("{path}{suffix}")), 0o600)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Removes the group and other permissions of `path` if it exists and has any.
+fn tighten(path: &Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    let old = meta.permissions().mode() & 0o777;
+    if old & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| anyhow::anyhow!("cannot make {} private: {e}", path.display()))?;
+        tracing::warn!(path = %path.display(), old = %format!("{old:o}"), new = %format!("{mode:o}"), "made private: other local users could read it");
+    }
+    Ok(())
 }
 
 /// Reads the key kept in the data folder, or creates it (mode 0600) on first start.

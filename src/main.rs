@@ -88,6 +88,11 @@ fn main() {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // Everything the server writes is private to its user; `schedule` writes only the file
+    // the caller names, with the caller's own mask.
+    if !matches!(cli.command, Command::Schedule { .. }) {
+        liaison::config::private_files();
+    }
     match cli.command {
         Command::Serve { config, demo } => serve(config, demo),
         Command::Migrate { db } => {
@@ -128,6 +133,7 @@ fn open(args: &DbArgs) -> anyhow::Result<Db> {
 
 fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let settings = config.resolve()?;
+    settings.secure_data_dir()?;
     let db = Db::connect(&settings.database_url, settings.db_pool_size)?;
     let applied = db.migrate()?;
     tracing::info!(database = %settings.database_url.display(), applied, "database ready");

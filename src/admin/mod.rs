@@ -1,4 +1,7 @@
-//! Administration: the list of people, granting and revoking the organiser role, the audit log.
+//! Administration: the list of people, granting and revoking the organiser role, the audit log,
+//! and the e-mails that could not be delivered (`mail`).
+
+mod mail;
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -15,7 +18,11 @@ use crate::error::{AppError, AppResult};
 use crate::web::{redirect, render, AdminCtx};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(users_page)).route("/admin/users/{id}/role", web::post().to(set_role));
+    cfg.route("/admin/users", web::get().to(users_page))
+        .route("/admin/users/{id}/role", web::post().to(set_role))
+        .route("/admin/mail", web::get().to(mail::dead_letters_page))
+        .route("/admin/mail/{id}/retry", web::post().to(mail::retry))
+        .route("/admin/mail/{id}/discard", web::post().to(mail::discard));
 }
 
 const PAGE_SIZE: i64 = 50;

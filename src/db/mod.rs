@@ -126,7 +126,7 @@ pub type PooledConn = PooledConnection<DbManager>;
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
-    backend: Backend,
+    url: DatabaseUrl,
 }
 
 impl Db {
@@ -145,13 +145,13 @@ impl Db {
             .connect()
             .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", url.display()))?;
         let pool = Self::builder(pool_size).build(DbManager { url: url.clone() })?;
-        Ok(Self { pool, backend: url.backend() })
+        Ok(Self { pool, url: url.clone() })
     }
 
     /// A pool that does not connect until first used (health checks against a dead database).
     pub fn connect_lazily(url: &DatabaseUrl, pool_size: u32) -> Self {
         let pool = Self::builder(pool_size).build_unchecked(DbManager { url: url.clone() });
-        Self { pool, backend: url.backend() }
+        Self { pool, url: url.clone() }
     }
 
     fn builder(pool_size: u32) -> diesel::r2d2::Builder<DbManager> {
@@ -166,7 +166,17 @@ impl Db {
     }
 
     pub fn backend(&self) -> Backend {
-        self.backend
+        self.url.backend()
+    }
+
+    /// A connection of its own, outside the pool, with the same settings (for the mail worker,
+    /// which must record each send at once instead of queueing behind the requests).
+    pub fn dedicated(&self) -> Result<DbConn, AppError> {
+        let mut conn = DbManager { url: self.url.clone() }
+            .connect()
+            .map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
+        SqlitePragmas.on_acquire(&mut conn).map_err(|e| AppError::Unavailable(format!("database: {e}")))?;
+        Ok(conn)
     }
 
     /// Runs blocking database work on the blocking thread pool.

@@ -90,3 +90,78 @@ macro_rules! mail_templates {
     };
 }
 pub(crate) use mail_templates;
+
+/// A dead letter as admins see it (no bodies: they may hold single-use links).
+#[derive(Debug, Clone, Queryable)]
+pub struct DeadLetter {
+    pub id: i64,
+    pub to_addr: String,
+    pub to_name: String,
+    pub subject: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// The newest dead letters (up to `limit`) and how many there are.
+pub fn dead_letters(conn: &mut DbConn, limit: i64) -> Result<(Vec<DeadLetter>, i64), AppError> {
+    let dead = || outbox::table.filter(outbox::status.eq(worker::DEAD));
+    let total = dead().count().get_result(conn)?;
+    let rows = dead()
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select((
+            outbox::id,
+            outbox::to_addr,
+            outbox::to_name,
+            outbox::subject,
+            outbox::attempts,
+            outbox::last_error,
+            outbox::created_at,
+        ))
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Puts a dead letter back in the queue with a fresh count of attempts; audited. `NotFound`
+/// when `id` is not a dead letter (any more).
+pub fn retry_dead_letter(conn: &mut DbConn, admin: i64, id: i64) -> Result<DeadLetter, AppError> {
+    crate::db::write_transaction(conn, |c| {
+        let letter = one_dead_letter(c, id)?;
+        diesel::update(outbox::table.find(id).filter(outbox::status.eq(worker::DEAD)))
+            .set((outbox::status.eq("pending"), outbox::attempts.eq(0), outbox::next_attempt_at.eq(now())))
+            .execute(c)?;
+        crate::audit::record(c, Some(admin), None, "mail.retry", &describe(&letter))?;
+        Ok(letter)
+    })
+}
+
+/// Deletes a dead letter; audited.
+pub fn discard_dead_letter(conn: &mut DbConn, admin: i64, id: i64) -> Result<DeadLetter, AppError> {
+    crate::db::write_transaction(conn, |c| {
+        let letter = one_dead_letter(c, id)?;
+        diesel::delete(outbox::table.find(id).filter(outbox::status.eq(worker::DEAD))).execute(c)?;
+        crate::audit::record(c, Some(admin), None, "mail.discard", &describe(&letter))?;
+        Ok(letter)
+    })
+}
+
+fn one_dead_letter(c: &mut DbConn, id: i64) -> Result<DeadLetter, AppError> {
+    Ok(outbox::table
+        .find(id)
+        .filter(outbox::status.eq(worker::DEAD))
+        .select((
+            outbox::id,
+            outbox::to_addr,
+            outbox::to_name,
+            outbox::subject,
+            outbox::attempts,
+            outbox::last_error,
+            outbox::created_at,
+        ))
+        .first(c)?)
+}
+
+fn describe(letter: &DeadLetter) -> String {
+    format!("e-mail #{} to {}: {}", letter.id, letter.to_addr, worker::one_line(&letter.subject))
+}

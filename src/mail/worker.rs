@@ -1,10 +1,18 @@
 //! The mail worker: claims due outbox rows with a lease, sends them, records the outcome and
 //! retries failures with a doubling delay. Claims are compare-and-set updates, so several
 //! servers on one database never send the same row at the same time.
+//!
+//! No message can stop the queue: header text is cleaned before lettre sees it, building runs
+//! under `catch_unwind`, a message that can never be built or keeps failing is parked as a dead
+//! letter (status `failed`, shown to admins at /admin/mail), and `supervise` starts the worker
+//! again if it ever dies. Claims and outcomes go through the worker's own database connection,
+//! not the requests' pool, so a send is recorded milliseconds after SMTP accepted it.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
@@ -17,11 +25,16 @@ use crate::db::schema::outbox;
 use crate::db::{now, Db, DbConn};
 use crate::error::AppError;
 
-/// After this many attempts a message is marked failed (about a day with the default delay).
+/// After this many attempts a message becomes a dead letter (about a day with the default delay).
 pub const MAX_ATTEMPTS: i32 = 20;
-/// A claimed row that was not finished within this time (crashed server) is claimed again.
+/// The status of a dead letter: a message the worker gave up on. The existing `failed` status
+/// already meant exactly that, so no new state (and no rebuild of SQLite's CHECK) is needed.
+pub const DEAD: &str = "failed";
+/// How many due rows one claim takes.
 const BATCH: i64 = 20;
 const LONGEST_DELAY: Duration = Duration::from_secs(3600);
+/// Sent mail is deleted after this long (its bodies are blanked at once when it is sent).
+const KEEP_SENT: TimeDelta = TimeDelta::days(90);
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
@@ -52,12 +65,31 @@ enum Transport {
 /// Outcome of one delivery attempt.
 enum Sent {
     Ok(String),
+    /// Sent, bodies kept (tests only).
+    OkKeep,
     Retry(String),
     Permanent(String),
 }
 
+/// Set by tests to make the running worker panic once, so that the supervisor is exercised
+/// through the real server (tests run the server in their own process).
+static PANIC_ONCE: AtomicBool = AtomicBool::new(false);
+
+#[doc(hidden)]
+pub fn panic_once_for_tests() {
+    PANIC_ONCE.store(true, Ordering::SeqCst);
+}
+
+/// Whether the panic asked for has not happened yet.
+#[doc(hidden)]
+pub fn panic_pending_for_tests() -> bool {
+    PANIC_ONCE.load(Ordering::SeqCst)
+}
+
 pub struct MailWorker {
     db: Db,
+    /// The worker's own connection (made on first use and again after any error).
+    conn: Arc<Mutex<Option<DbConn>>>,
     transport: Transport,
     from: Mailbox,
     retry_base: Duration,
@@ -66,6 +98,8 @@ pub struct MailWorker {
     /// How long a claimed message is this worker's: a worker that dies mid-send leaves it to
     /// the others after this.
     lease: TimeDelta,
+    /// Tests only: sent bodies stay in the outbox (see `Config::mail_keep_sent_bodies`).
+    keep_sent_bodies: bool,
     wake: Arc<Notify>,
 }
 
@@ -83,28 +117,51 @@ impl MailWorker {
         };
         Ok(Self {
             db,
+            conn: Arc::default(),
             transport,
             from: settings.from.clone(),
             retry_base: settings.retry_base,
             poll: settings.poll_interval,
             worker_id: uuid::Uuid::new_v4().simple().to_string(),
             lease: TimeDelta::from_std(settings.lease).unwrap_or(TimeDelta::minutes(5)),
+            keep_sent_bodies: settings.keep_sent_bodies,
             wake,
         })
     }
 
-    /// Runs until the runtime stops: drains due messages, then sleeps until woken or polled.
-    pub async fn run(self) {
-        let mut last_cleanup = std::time::Instant::now() - Duration::from_secs(7200);
+    /// Runs the worker for as long as the runtime runs, and starts it again (after a second)
+    /// whenever it dies: one unforeseen panic must not stop every later e-mail.
+    pub async fn supervise(self) {
+        let worker = Arc::new(self);
         loop {
+            let w = worker.clone();
+            match actix_web::rt::spawn(async move { w.run().await }).await {
+                Ok(()) => return,
+                Err(e) if e.is_cancelled() => return,
+                Err(e) => {
+                    tracing::error!(error = %e, "the mail worker died; starting it again");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }
+
+    /// Drains due messages, then sleeps until woken or polled; never returns.
+    async fn run(&self) {
+        let mut last_cleanup: Option<Instant> = None;
+        loop {
+            if PANIC_ONCE.swap(false, Ordering::SeqCst) {
+                panic!("mail worker: failure injected by a test");
+            }
             match self.drain_once().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "mail worker could not read the outbox"),
             }
-            if last_cleanup.elapsed() > Duration::from_secs(3600) {
-                last_cleanup = std::time::Instant::now();
-                if let Err(e) = self.db.run(housekeeping).await {
+            if last_cleanup.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
+                last_cleanup = Some(Instant::now());
+                let keep = self.keep_sent_bodies;
+                if let Err(e) = self.on_own_conn(move |c| housekeeping(c, keep)).await {
                     tracing::warn!(error = %e, "housekeeping failed");
                 }
             }
@@ -115,25 +172,77 @@ impl MailWorker {
         }
     }
 
-    /// Claims and sends one batch of due messages; returns how many were attempted.
+    /// Runs `f` on the worker's own connection, off the async threads. A connection that
+    /// failed is dropped and a new one made next time.
+    async fn on_own_conn<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (slot, db) = (self.conn.clone(), self.db.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut guard = slot.lock().unwrap_or_else(|poisoned| {
+                slot.clear_poison();
+                poisoned.into_inner()
+            });
+            let mut conn = match guard.take() {
+                Some(c) => c,
+                None => db.dedicated()?,
+            };
+            let result = f(&mut conn);
+            if result.is_ok() {
+                *guard = Some(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("mail database task failed: {e}")))?
+    }
+
+    /// Claims and sends one batch of due messages; returns how many were claimed.
     pub async fn drain_once(&self) -> Result<usize, AppError> {
         let (me, lease) = (self.worker_id.clone(), self.lease);
-        let rows = self.db.run(move |c| claim(c, &me, BATCH, lease)).await?;
-        let n = rows.len();
-        for row in rows {
+        let ids = self.on_own_conn(move |c| claim(c, &me, BATCH, lease)).await?;
+        let n = ids.len();
+        for id in ids {
+            // The batch may have waited: renew the lease right before sending, and skip a row
+            // another worker has taken over meanwhile.
+            let (me, lease) = (self.worker_id.clone(), self.lease);
+            let row = match self.on_own_conn(move |c| take(c, id, &me, lease)).await? {
+                Taken::Row(row) => row,
+                Taken::Lost => {
+                    tracing::warn!(id, "e-mail taken over by another worker before it was sent");
+                    continue;
+                }
+                Taken::Unreadable { attempts, error } => {
+                    tracing::error!(id, %error, "e-mail cannot be read from the outbox; parked as a dead letter");
+                    let me = self.worker_id.clone();
+                    let retry_base = self.retry_base;
+                    self.on_own_conn(move |c| record(c, id, &me, attempts + 1, Sent::Permanent(error), retry_base))
+                        .await?;
+                    continue;
+                }
+            };
             let outcome = self.send(&row).await;
-            let me = self.worker_id.clone();
-            let retry_base = self.retry_base;
-            let id = row.id;
             let attempts = row.attempts + 1;
             match &outcome {
                 Sent::Ok(detail) => {
                     tracing::info!(id, to = %row.to_addr, subject = %row.subject, %detail, "e-mail sent")
                 }
+                Sent::OkKeep => {}
+                Sent::Retry(e) if attempts >= MAX_ATTEMPTS => {
+                    tracing::error!(id, attempts, error = %e, "e-mail not sent; giving up (dead letter)")
+                }
                 Sent::Retry(e) => tracing::warn!(id, attempts, error = %e, "e-mail not sent; will retry"),
-                Sent::Permanent(e) => tracing::error!(id, error = %e, "e-mail refused permanently"),
+                Sent::Permanent(e) => tracing::error!(id, error = %e, "e-mail refused permanently (dead letter)"),
             }
-            self.db.run(move |c| record(c, id, &me, attempts, outcome, retry_base)).await?;
+            let outcome = match outcome {
+                Sent::Ok(_) if self.keep_sent_bodies => Sent::OkKeep,
+                other => other,
+            };
+            let me = self.worker_id.clone();
+            let retry_base = self.retry_base;
+            self.on_own_conn(move |c| record(c, id, &me, attempts, outcome, retry_base)).await?;
         }
         Ok(n)
     }
@@ -157,19 +266,49 @@ impl MailWorker {
     }
 }
 
+/// Header text on one line: control characters (CR, LF, TAB, …) and Unicode line separators
+/// become spaces. Rows may hold such text from before input was checked, or from another
+/// version; at the edge it is cleaned again, whatever the forms did.
+pub fn one_line(s: &str) -> String {
+    let cleaned: String =
+        s.chars().map(|c| if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') { ' ' } else { c }).collect();
+    cleaned.trim().to_string()
+}
+
+/// Builds the message of `row`. It can fail but never panics: header text is cleaned first,
+/// and a panic inside lettre is caught and returned as an error.
 fn build_message(from: &Mailbox, row: &OutboxRow) -> anyhow::Result<Message> {
-    let name = Some(row.to_name.clone()).filter(|n| !n.is_empty());
-    let to = Mailbox::new(name, row.to_addr.parse()?);
+    guarded(|| compose(from, row))
+}
+
+fn guarded<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            anyhow::bail!("the mail library panicked: {why}")
+        }
+    }
+}
+
+fn compose(from: &Mailbox, row: &OutboxRow) -> anyhow::Result<Message> {
+    let name = Some(one_line(&row.to_name)).filter(|n| !n.is_empty());
+    let to = Mailbox::new(name, row.to_addr.trim().parse()?);
     let parts = MultiPart::alternative_plain_html(row.text_body.clone(), row.html_body.clone());
+    let message_id = one_line(&row.message_id).replace(['<', '>', ' '], "");
     let builder = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(row.subject.clone())
-        .message_id(Some(format!("<{}>", row.message_id)));
+        .subject(one_line(&row.subject))
+        .message_id(Some(format!("<{message_id}>")));
     let body = match (&row.attachment_name, &row.attachment_type, &row.attachment_body) {
         (Some(name), Some(ct), Some(content)) => MultiPart::mixed()
             .multipart(parts)
-            .singlepart(MailAttachment::new(name.clone()).body(content.clone(), ContentType::parse(ct)?)),
+            .singlepart(MailAttachment::new(one_line(name)).body(content.clone(), ContentType::parse(&one_line(ct))?)),
         _ => parts,
     };
     Ok(builder.multipart(body)?)
@@ -185,9 +324,9 @@ macro_rules! due {
     };
 }
 
-/// Claims up to `limit` due rows for this worker. Each claim is a conditional update that only
-/// one worker can win, on either backend.
-fn claim(conn: &mut DbConn, worker: &str, limit: i64, lease: TimeDelta) -> Result<Vec<OutboxRow>, AppError> {
+/// Claims up to `limit` due rows for this worker; returns their ids. Each claim is a
+/// conditional update that only one worker can win, on either backend.
+fn claim(conn: &mut DbConn, worker: &str, limit: i64, lease: TimeDelta) -> Result<Vec<i64>, AppError> {
     let candidates: Vec<i64> =
         outbox::table.filter(due!(now())).order(outbox::id).limit(limit).select(outbox::id).load(conn)?;
     let mut claimed = Vec::new();
@@ -199,10 +338,34 @@ fn claim(conn: &mut DbConn, worker: &str, limit: i64, lease: TimeDelta) -> Resul
             claimed.push(id);
         }
     }
-    if claimed.is_empty() {
-        return Ok(Vec::new());
+    Ok(claimed)
+}
+
+enum Taken {
+    Row(Box<OutboxRow>),
+    /// Another worker holds it now (this one's lease ran out).
+    Lost,
+    /// The row cannot be loaded (e.g. text that is not valid UTF-8): it can never be sent.
+    Unreadable {
+        attempts: i32,
+        error: String,
+    },
+}
+
+/// Renews this worker's lease on a claimed row and loads it.
+fn take(conn: &mut DbConn, id: i64, worker: &str, lease: TimeDelta) -> Result<Taken, AppError> {
+    let mine = outbox::table.find(id).filter(outbox::locked_by.eq(worker)).filter(outbox::status.eq("sending"));
+    if diesel::update(mine).set(outbox::locked_until.eq(now() + lease)).execute(conn)? == 0 {
+        return Ok(Taken::Lost);
     }
-    Ok(outbox::table.filter(outbox::id.eq_any(&claimed)).order(outbox::id).select(OutboxRow::as_select()).load(conn)?)
+    match outbox::table.find(id).select(OutboxRow::as_select()).first(conn) {
+        Ok(row) => Ok(Taken::Row(Box::new(row))),
+        Err(e @ diesel::result::Error::DeserializationError(_)) => {
+            let attempts = outbox::table.find(id).select(outbox::attempts).first(conn)?;
+            Ok(Taken::Unreadable { attempts, error: format!("unreadable row: {e}") })
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 fn record(
@@ -215,8 +378,23 @@ fn record(
 ) -> Result<(), AppError> {
     let mine = outbox::table.find(id).filter(outbox::locked_by.eq(worker));
     let t = now();
-    match outcome {
+    let updated = match outcome {
+        // Sent: keep who, what and when for the record, but not the bodies: they hold
+        // single-use links (confirmation, reset) that must not stay usable at rest.
         Sent::Ok(_) => diesel::update(mine)
+            .set((
+                outbox::status.eq("sent"),
+                outbox::sent_at.eq(t),
+                outbox::attempts.eq(attempts),
+                outbox::locked_by.eq(None::<String>),
+                outbox::locked_until.eq(None::<NaiveDateTime>),
+                outbox::last_error.eq(None::<String>),
+                outbox::text_body.eq(""),
+                outbox::html_body.eq(""),
+                outbox::attachment_body.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Sent::OkKeep => diesel::update(mine)
             .set((
                 outbox::status.eq("sent"),
                 outbox::sent_at.eq(t),
@@ -228,7 +406,7 @@ fn record(
             .execute(conn)?,
         Sent::Permanent(e) => diesel::update(mine)
             .set((
-                outbox::status.eq("failed"),
+                outbox::status.eq(DEAD),
                 outbox::attempts.eq(attempts),
                 outbox::locked_by.eq(None::<String>),
                 outbox::locked_until.eq(None::<NaiveDateTime>),
@@ -236,7 +414,7 @@ fn record(
             ))
             .execute(conn)?,
         Sent::Retry(e) => {
-            let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+            let status = if attempts >= MAX_ATTEMPTS { DEAD } else { "pending" };
             let delay = TimeDelta::from_std(backoff(retry_base, attempts)).unwrap_or(TimeDelta::hours(1));
             diesel::update(mine)
                 .set((
@@ -250,6 +428,9 @@ fn record(
                 .execute(conn)?
         }
     };
+    if updated == 0 {
+        tracing::warn!(id, "e-mail outcome not recorded: another worker took the message over");
+    }
     Ok(())
 }
 
@@ -263,14 +444,56 @@ fn truncate(e: &str) -> String {
     e.chars().take(1000).collect()
 }
 
-/// Drops old login history and old delivered mail.
-fn housekeeping(conn: &mut DbConn) -> Result<(), AppError> {
+/// Drops old login history and old delivered mail, and blanks the bodies of any sent mail that
+/// still has them (rows sent by an older version).
+fn housekeeping(conn: &mut DbConn, keep_sent_bodies: bool) -> Result<(), AppError> {
     crate::accounts::throttle::purge_old(conn)?;
-    diesel::delete(
-        outbox::table.filter(outbox::status.eq("sent")).filter(outbox::sent_at.lt(now() - TimeDelta::days(90))),
-    )
-    .execute(conn)?;
+    diesel::delete(outbox::table.filter(outbox::status.eq("sent")).filter(outbox::sent_at.lt(now() - KEEP_SENT)))
+        .execute(conn)?;
+    if !keep_sent_bodies {
+        blank_sent_bodies(conn)?;
+    }
     Ok(())
+}
+
+/// Empties the bodies and attachment of sent messages; returns how many rows it changed.
+pub fn blank_sent_bodies(conn: &mut DbConn) -> Result<usize, AppError> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::status.eq("sent"))
+            .filter(outbox::text_body.ne("").or(outbox::html_body.ne("")).or(outbox::attachment_body.is_not_null())),
+    )
+    .set((outbox::text_body.eq(""), outbox::html_body.eq(""), outbox::attachment_body.eq(None::<String>)))
+    .execute(conn)?;
+    Ok(n)
+}
+
+/// What `/healthz` reports about the outbox.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OutboxHealth {
+    /// "ok", or "stalled" when a due message has waited longer than the threshold.
+    pub status: &'static str,
+    /// Messages due now (waiting for a worker).
+    pub due: i64,
+    /// How long the oldest due message has been due, in seconds.
+    pub oldest_due_secs: i64,
+    /// Messages that failed at least once and wait for another attempt.
+    pub retrying: i64,
+    /// Dead letters: messages the worker gave up on (see /admin/mail).
+    pub dead: i64,
+}
+
+pub fn health(conn: &mut DbConn, stalled_after: Duration) -> Result<OutboxHealth, AppError> {
+    let t = now();
+    let due: i64 = outbox::table.filter(due!(t)).count().get_result(conn)?;
+    let oldest: Option<NaiveDateTime> =
+        outbox::table.filter(due!(t)).select(diesel::dsl::min(outbox::next_attempt_at)).first(conn)?;
+    let oldest_due_secs = oldest.map_or(0, |o| (t - o).num_seconds().max(0));
+    let retrying: i64 =
+        outbox::table.filter(outbox::status.eq("pending")).filter(outbox::attempts.gt(0)).count().get_result(conn)?;
+    let dead: i64 = outbox::table.filter(outbox::status.eq(DEAD)).count().get_result(conn)?;
+    let stalled = due > 0 && oldest_due_secs as u64 > stalled_after.as_secs();
+    Ok(OutboxHealth { status: if stalled { "stalled" } else { "ok" }, due, oldest_due_secs, retrying, dead })
 }
 
 #[cfg(test)]
@@ -318,7 +541,45 @@ mod tests {
         ] {
             assert!(msg.contains(needle), "missing {needle} in {msg}");
         }
-        let bad = OutboxRow { to_addr: "not an address".into(), ..row };
+        let bad = OutboxRow { to_addr: "not an address".into(), ..row.clone() };
         assert!(build_message(&from, &bad).is_err());
+        let bad = OutboxRow { attachment_type: Some("\r\n".into()), ..row };
+        assert!(build_message(&from, &bad).is_err());
+    }
+
+    #[test]
+    fn header_text_with_line_breaks_is_cleaned_and_a_lettre_panic_is_an_error() {
+        let from: Mailbox = "Liaison <no-reply@example.org>".parse().expect("from");
+        let row = OutboxRow {
+            id: 1,
+            message_id: "abc@liaison".into(),
+            to_addr: "inv2@x.org".into(),
+            to_name: "Evil\r\nBcc: victim@x.org".into(),
+            subject: "Hi\nX-Injected: yes\u{2028}there".into(),
+            text_body: "t".into(),
+            html_body: "h".into(),
+            attachment_name: Some("a\r\nb.ics".into()),
+            attachment_type: Some("text/calendar".into()),
+            attachment_body: Some("BEGIN:VCALENDAR".into()),
+            status: "pending".into(),
+            attempts: 0,
+            next_attempt_at: now(),
+            last_error: None,
+            created_at: now(),
+            sent_at: None,
+        };
+        // Unguarded, lettre 0.11 panics on a line break in a display name.
+        let raw = guarded(|| {
+            let to = Mailbox::new(Some(row.to_name.clone()), row.to_addr.parse()?);
+            Ok(Message::builder().from(from.clone()).to(to).subject("x").body(String::new())?)
+        });
+        assert!(raw.is_err_and(|e| e.to_string().contains("panicked")));
+        let msg = String::from_utf8(build_message(&from, &row).expect("builds").formatted()).expect("utf8");
+        let headers = msg.split("\r\n\r\n").next().unwrap_or_default();
+        for line in headers.lines() {
+            assert!(!line.starts_with("Bcc:") && !line.starts_with("X-Injected:"), "injected header: {line}");
+        }
+        assert!(msg.contains("inv2@x.org"));
+        assert_eq!(one_line(" a\tb\r\nc\u{7f}d\u{85} "), "a b  c d");
     }
 }

@@ -230,10 +230,13 @@ async fn two_servers_on_one_postgres_behave_as_one_even_when_one_is_killed() {
     let expected: BTreeSet<String> = ids.iter().cloned().collect();
     let got: BTreeSet<String> = received.keys().cloned().collect();
     assert_eq!(got, expected, "every message arrived");
-    // A message can only arrive twice if B died after handing it to SMTP and before recording
-    // that: at most the ones it held.
+    // A message can only arrive twice if B died after SMTP accepted it and before recording
+    // that. Each send is recorded at once on the worker's own connection (not behind the
+    // requests' pool), and the lease is renewed right before each send, so that window is the
+    // one message in flight when B died: at most one double, whatever B still held.
     let twice = received.values().filter(|n| **n > 1).count();
-    assert!(twice as i64 <= held_by_dead, "{twice} sent twice, {held_by_dead} held by the killed server");
+    eprintln!("{twice} message(s) arrived twice; the killed server held {held_by_dead}");
+    assert!(twice <= 1, "{twice} sent twice ({held_by_dead} held by the killed server)");
 }
 
 /// Pages compared across databases: the CSRF token differs per visitor, the base URL per server,

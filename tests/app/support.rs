@@ -42,6 +42,8 @@ pub struct Mail {
     pub message_id: String,
     pub text: String,
     pub html: String,
+    /// The message as received (headers and body).
+    pub raw: String,
 }
 
 impl Mail {
@@ -52,7 +54,7 @@ impl Mail {
         let message_id = parsed.headers.get_first_value("Message-ID").unwrap_or_default();
         let (mut text, mut html) = (String::new(), String::new());
         collect_parts(&parsed, &mut text, &mut html);
-        Mail { to: rcpt, subject, message_id, text, html }
+        Mail { to: rcpt, subject, message_id, text, html, raw }
     }
 
     /// The first link in the text part that starts with `prefix`.
@@ -198,11 +200,22 @@ pub struct Options {
     pub rate_limits: bool,
     /// Password-hashing threads and how long a request may wait for one (ms).
     pub hashing: Option<(usize, u64)>,
+    /// Keep sent bodies in the outbox (production blanks them): many tests read what was
+    /// sent from the outbox rather than from the SMTP sink.
+    pub keep_sent_bodies: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { smtp_url: None, db_url: None, base_url: None, mail_worker: true, rate_limits: false, hashing: None }
+        Options {
+            smtp_url: None,
+            db_url: None,
+            base_url: None,
+            mail_worker: true,
+            rate_limits: false,
+            hashing: None,
+            keep_sent_bodies: true,
+        }
     }
 }
 
@@ -242,6 +255,7 @@ impl TestApp {
         config.rate_limits = opts.rate_limits;
         config.mail_retry_ms = 200;
         config.mail_poll_ms = 50;
+        config.mail_keep_sent_bodies = opts.keep_sent_bodies;
         let settings = config.resolve().expect("test settings");
         let db = Db::connect(&DatabaseUrl::parse(&db_url).expect("url"), 4).expect("connect");
         db.migrate().expect("migrate");
