@@ -31,6 +31,8 @@ pub struct AppState {
     /// Key for the secret addresses of personal calendar feeds (derived from the cookie key).
     pub feed_key: Vec<u8>,
     pub limits: Arc<crate::web::limits::RateLimits>,
+    /// Whose forwarding headers name the client (see `web::client_ip`).
+    pub trusted_proxies: crate::web::limits::TrustedProxies,
     /// Matchmaking snapshots per event (see `matchmaking::service::PoolCache`).
     pub pools: Arc<crate::matchmaking::service::PoolCache>,
     pub pages: Arc<crate::web::cache::PageCache>,
@@ -87,6 +89,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         passwords: Passwords::new(settings.hash_concurrency, settings.hash_queue_wait)?,
         feed_key: settings.cookie_key.signing().to_vec(),
         limits: Arc::new(crate::web::limits::RateLimits::new(settings.rate_limits)),
+        trusted_proxies: settings.trusted_proxies.clone(),
         pools: Arc::default(),
         pages: Arc::new(crate::web::cache::PageCache::new(Duration::from_secs(2))),
         programmes: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
@@ -125,8 +128,9 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
             .wrap(from_fn(crate::web::cache::invalidate_on_write))
             .wrap(from_fn(crate::web::csrf::guard))
             .wrap(session)
-            .wrap(crate::web::security::headers())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<crate::web::security::RedactedRootSpan>::new())
+            // Outermost, so that errors from every layer inside get the headers too.
+            .wrap(from_fn(crate::web::security::headers))
             .configure(routes)
             .default_service(web::to(not_found))
     })

@@ -84,6 +84,12 @@ pub struct Config {
     #[arg(long, env = "LIAISON_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
     pub rate_limits: bool,
 
+    /// Reverse proxies whose X-Forwarded-For / Forwarded headers are believed: IP addresses or
+    /// CIDR ranges, separated by commas (e.g. "127.0.0.1, 10.0.0.0/8"). Empty: the headers are
+    /// ignored and every limit counts the connecting address.
+    #[arg(long, env = "LIAISON_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+
     /// Milliseconds a request waits for a free password-hashing slot before it is answered 503
     /// (with Retry-After) instead of piling up.
     #[arg(long, env = "LIAISON_HASH_QUEUE_WAIT_MS", default_value_t = 10_000, hide = true)]
@@ -137,6 +143,7 @@ pub struct Settings {
     pub workers: usize,
     pub hash_concurrency: usize,
     pub rate_limits: bool,
+    pub trusted_proxies: crate::web::limits::TrustedProxies,
     pub hash_queue_wait: Duration,
     pub change_quiet: Duration,
     pub digest_after: Duration,
@@ -201,6 +208,8 @@ impl Config {
             }
             None => MailTransportKind::Files(self.mail_dir.clone()),
         };
+        let trusted_proxies = crate::web::limits::TrustedProxies::parse(&self.trusted_proxies)
+            .map_err(|e| anyhow::anyhow!("LIAISON_TRUSTED_PROXIES: {e}"))?;
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Ok(Settings {
             database_url,
@@ -222,6 +231,7 @@ impl Config {
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),
             rate_limits: self.rate_limits,
+            trusted_proxies,
             hash_queue_wait: Duration::from_millis(self.hash_queue_wait_ms.max(1)),
             change_quiet: Duration::from_millis(self.change_quiet_ms),
             digest_after: Duration::from_secs(self.digest_after_minutes * 60),
@@ -355,6 +365,10 @@ mod tests {
         let s = c.resolve().expect("https base");
         assert!(s.secure_cookies);
         assert_eq!(s.base_url, "https://events.example.org");
+        c.trusted_proxies = "10.0.0.0/8, proxy.internal".into();
+        assert!(c.resolve().err().map(|e| e.to_string()).unwrap_or_default().contains("LIAISON_TRUSTED_PROXIES"));
+        c.trusted_proxies = "10.0.0.0/8 ::1".into();
+        assert!(!c.resolve().expect("proxies").trusted_proxies.is_empty());
         c.mail_from = "not an address".into();
         assert!(c.resolve().err().map(|e| e.to_string()).unwrap_or_default().contains("LIAISON_MAIL_FROM"));
         c.mail_from = "Liaison <a@b.org>".into();

@@ -294,10 +294,15 @@ pub fn url_encode(s: &str) -> String {
     serde_urlencoded::to_string([("", s)]).map(|q| q[1..].to_string()).unwrap_or_default()
 }
 
-/// The peer address used for per-address throttling. Forwarded headers are not trusted:
-/// anyone could set them to escape the limit.
+/// The client's address for rate limits and logs: the peer, or what a trusted proxy
+/// (`LIAISON_TRUSTED_PROXIES`) says it saw; forwarded headers from anyone else are ignored.
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into())
+    let peer = req.peer_addr().map(|a| a.ip());
+    let ip = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.trusted_proxies.client_ip(peer, req.headers()),
+        None => peer,
+    };
+    ip.map_or_else(|| "unknown".into(), |ip| ip.to_string())
 }
 
 #[cfg(test)]

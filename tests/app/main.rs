@@ -8,6 +8,7 @@ mod browser;
 mod events_organise;
 mod events_registration;
 mod hardening_db;
+mod hardening_edge;
 mod hardening_mail;
 mod hardening_privacy;
 mod mail;

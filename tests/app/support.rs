@@ -228,6 +228,11 @@ impl TestApp {
     }
 
     pub async fn start_with(opts: Options) -> TestApp {
+        TestApp::start_configured(opts, |_| {}).await
+    }
+
+    /// `start_with`, with a last change to the configuration (a setting no option covers).
+    pub async fn start_configured(opts: Options, edit: impl FnOnce(&mut Config)) -> TestApp {
         let (db_url, dir) = match opts.db_url {
             Some(x) => x,
             None => {
@@ -256,6 +261,7 @@ impl TestApp {
         config.mail_retry_ms = 200;
         config.mail_poll_ms = 50;
         config.mail_keep_sent_bodies = opts.keep_sent_bodies;
+        edit(&mut config);
         let settings = config.resolve().expect("test settings");
         let db = Db::connect(&DatabaseUrl::parse(&db_url).expect("url"), 4).expect("connect");
         db.migrate().expect("migrate");
@@ -390,19 +396,22 @@ impl Client {
         Self::page(self.http.post(format!("{}{path}", self.base)).form(fields).send().await.expect("POST")).await
     }
 
-    /// POSTs a multipart upload of one file (field `file`); the CSRF token goes in the query,
-    /// as the upload form does.
+    /// POSTs a multipart upload of one file (field `file`) with the CSRF token in a form
+    /// field, as the upload form does.
     pub async fn post_file(&self, path: &str, filename: &str, content: Vec<u8>) -> Page {
         let token = self.csrf().await;
         let boundary = format!("----liaison{}", uuid::Uuid::new_v4().simple());
         let mut body = Vec::new();
         body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
         );
         body.extend_from_slice(&content);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let url = format!("{}{path}{sep}csrf_token={token}", self.base);
+        let url = format!("{}{path}", self.base);
         let resp = self
             .http
             .post(url)
