@@ -263,9 +263,10 @@ fn truncate(e: &str) -> String {
     e.chars().take(1000).collect()
 }
 
-/// Drops old login history and old delivered mail.
+/// Drops old login history, ended or expired sessions and old delivered mail.
 fn housekeeping(conn: &mut DbConn) -> Result<(), AppError> {
     crate::accounts::throttle::purge_old(conn)?;
+    crate::accounts::sessions::purge_old(conn)?;
     diesel::delete(
         outbox::table.filter(outbox::status.eq("sent")).filter(outbox::sent_at.lt(now() - TimeDelta::days(90))),
     )
