@@ -298,8 +298,19 @@ pub async fn login_submit(
                     "Please confirm your e-mail address first: follow the link in the e-mail we sent you.".to_string();
                 return render_status(UNPROCESSABLE, &page(ctx, msg, true));
             }
-            let (uid, device) = (user.id, sessions::describe_device(&user_agent(&req)));
-            let sid = state.db.run(move |c| sessions::start(c, uid, &device)).await?;
+            // A session this browser had before (another account, or the same) ends with it.
+            let (uid, device, old) = (user.id, sessions::describe_device(&user_agent(&req)), ctx.session_token());
+            let sid = state
+                .db
+                .run(move |c| {
+                    crate::db::write_transaction(c, |c| {
+                        if let Some(old) = old {
+                            sessions::end_by_token(c, &old)?;
+                        }
+                        sessions::start(c, uid, &device)
+                    })
+                })
+                .await?;
             ctx.log_in(&sid)?;
             ctx.flash("success", format!("Welcome, {}.", user.name));
             Ok(redirect(safe_next(&f.next)))

@@ -280,6 +280,7 @@ pub fn export(conn: &mut DbConn, uid: i64) -> Result<serde_json::Value, AppError
             "job_title": user.job_title,
             "bio": user.bio,
         },
+        "sessions": super::sessions::list(conn, uid)?.into_iter().map(|s| json!({"device": s.device, "logged_in_at": s.created_at, "last_seen_at": s.last_seen_at})).collect::<Vec<_>>(),
         "login_history": logins.into_iter().map(|(at, ip, ok)| json!({"at": at, "ip": ip, "succeeded": ok})).collect::<Vec<_>>(),
         "emails": mails.into_iter().map(|(at, subject, status, sent)| json!({"created_at": at, "subject": subject, "status": status, "sent_at": sent})).collect::<Vec<_>>(),
         "registrations": crate::events::registrants::export_for_user(conn, uid)?,

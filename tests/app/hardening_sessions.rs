@@ -239,6 +239,11 @@ async fn redirect_targets_from_the_request_stay_on_this_site() {
     let long = long_next();
     let mut hostile: Vec<String> = HOSTILE.iter().map(|s| s.to_string()).collect();
     hostile.push(long.clone());
+    // Every control character, raw in the path and at the start.
+    for b in (0u8..0x20).chain([0x7f]) {
+        hostile.push(format!("/%{b:02X}/evil.example"));
+        hostile.push(format!("%{b:02X}//evil.example"));
+    }
 
     for next in &hostile {
         // Logged in, the login and sign-up pages send the person on.
@@ -382,4 +387,62 @@ async fn easily_guessed_passwords_are_refused_with_advice_everywhere() {
         assert!(!out.status.success(), "{pw} accepted by create-admin");
         assert!(String::from_utf8_lossy(&out.stderr).contains("three or four unrelated words"));
     }
+}
+
+#[actix_web::test]
+async fn sessions_expire_are_seen_now_and_then_and_are_purged() {
+    use diesel::prelude::*;
+    use liaison::db::schema::user_sessions;
+    let (app, _sink) = TestApp::start().await;
+    let addr = email("aging");
+    app.insert_user("Ava Aging", &addr, "attendee", "", "", "");
+    let a = logged_in_as(&app, &addr).await;
+    let b = logged_in_as(&app, &addr).await;
+    let listed = sessions_listed(&a.get("/account").await);
+    assert_eq!(listed.len(), 2);
+    let a_id = listed.iter().find(|(_, this)| *this).map(|(id, _)| *id).expect("a's session");
+    let b_id = listed.iter().find(|(_, this)| !this).map(|(id, _)| *id).expect("b's session");
+    let hour_ago = liaison::db::now() - chrono::TimeDelta::hours(1);
+    app.with_conn(|c| {
+        diesel::update(user_sessions::table.filter(user_sessions::id.eq(a_id)))
+            .set(user_sessions::last_seen_at.eq(hour_ago))
+            .execute(c)
+            .expect("age");
+        // b logged in 31 days ago: past the 30-day limit.
+        diesel::update(user_sessions::table.filter(user_sessions::id.eq(b_id)))
+            .set(user_sessions::created_at.eq(liaison::db::now() - chrono::TimeDelta::days(31)))
+            .execute(c)
+            .expect("expire");
+    });
+    // Any write on this server makes it read sessions again.
+    assert_eq!(a.post("/account", &[("name", "Ava Aging")]).await.status, 303);
+    assert!(!b.logged_in().await, "a session older than 30 days has ended");
+    assert!(a.logged_in().await);
+    let seen: chrono::NaiveDateTime =
+        app.with_conn(|c| user_sessions::table.find(a_id).select(user_sessions::last_seen_at).first(c).expect("row"));
+    assert!(seen > hour_ago + chrono::TimeDelta::minutes(30), "last seen is brought up to date");
+
+    // The data export lists the person's sessions.
+    let export = a.get("/account/export").await;
+    assert!(export.has("\"sessions\"") && export.has("last_seen_at"), "{}", export.body);
+
+    // Logging in again in the same browser ends the session it had.
+    let before: i64 = app.with_conn(|c| {
+        user_sessions::table.filter(user_sessions::ended_at.is_null()).count().get_result(c).expect("count")
+    });
+    assert_eq!(a.login(&addr, PASSWORD).await.status, 303);
+    let after: i64 = app.with_conn(|c| {
+        user_sessions::table.filter(user_sessions::ended_at.is_null()).count().get_result(c).expect("count")
+    });
+    assert_eq!(after, before, "the old session of this browser ended with the new login");
+
+    // Housekeeping drops ended and expired rows and keeps live ones.
+    assert_eq!(a.post("/logout", &[]).await.status, 303);
+    let c = logged_in_as(&app, &addr).await;
+    let purged = app.with_conn(|conn| liaison::accounts::sessions::purge_old(conn).expect("purge"));
+    assert!(purged >= 3, "ended and expired rows go: {purged}");
+    let left: Vec<Option<chrono::NaiveDateTime>> =
+        app.with_conn(|conn| user_sessions::table.select(user_sessions::ended_at).load(conn).expect("rows"));
+    assert_eq!(left, vec![None], "only the live session is left");
+    assert!(c.logged_in().await);
 }
