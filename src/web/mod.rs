@@ -321,18 +321,20 @@ pub fn clean_next(next: &str) -> String {
 /// server or proxy that decodes it (`/%2F/evil.example`, `/%5Cevil.example`) turns it into
 /// another host. The query and fragment may hold escapes: they stay data.
 fn is_local_path(next: &str) -> bool {
-    fn plain(p: &[u8]) -> bool {
+    /// One leading slash, not two, no backslash; `allowed` says which other bytes may appear.
+    fn plain(p: &[u8], allowed: impl Fn(u8) -> bool) -> bool {
         p.first() == Some(&b'/')
             && !matches!(p.get(1), Some(b'/' | b'\\'))
-            && p.iter().all(|b| b.is_ascii_graphic() && *b != b'\\')
+            && p.iter().all(|b| allowed(*b) && *b != b'\\')
     }
-    if next.len() > NEXT_MAX || !plain(next.as_bytes()) {
+    if next.len() > NEXT_MAX || !plain(next.as_bytes(), |b| b.is_ascii_graphic()) {
         return false;
     }
     let path = next.split(['?', '#']).next().unwrap_or("");
     let decoded: Vec<u8> = percent_decode(path.as_bytes());
     let dots = decoded.split(|b| *b == b'/').any(|seg| seg == b"." || seg == b"..");
-    plain(&decoded) && !dots
+    // Encoded UTF-8 (`/events/caf%C3%A9`) is fine once decoded; encoded controls and spaces not.
+    plain(&decoded, |b| b.is_ascii_graphic() || b >= 0x80) && !dots
 }
 
 /// Decodes %XX escapes once; a `%` not followed by two hex digits stays as it is.
@@ -370,7 +372,15 @@ mod tests {
 
     #[test]
     fn next_must_be_a_local_path() {
-        for ok in ["/account", "/events?x=1", "/events/x/directory?q=a%20b&page=2", "/a%2Fb", "/events#top", "/"] {
+        for ok in [
+            "/account",
+            "/events?x=1",
+            "/events/x/directory?q=a%20b&page=2",
+            "/a%2Fb",
+            "/events#top",
+            "/",
+            "/caf%C3%A9",
+        ] {
             assert_eq!(safe_next(ok), ok);
         }
         for bad in [
