@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::model::{self, check_email, check_name, check_new_password, normalise_email, ProfileForm};
+use super::model::{self, check_email, check_name, normalise_email, ProfileForm};
 use super::service::{self, DeleteRefusal, Links};
 use super::sessions;
 use super::throttle;
@@ -69,7 +69,9 @@ pub async fn signup_submit(
     let mut errors = FormErrors::default();
     check_name(&mut errors, "name", &f.name);
     check_email(&mut errors, "email", &f.email);
-    check_new_password(&mut errors, "password", &f.password, &[&f.name, &f.email]);
+    if let Some(msg) = state.passwords.refusal(f.password.clone(), vec![f.name.clone(), f.email.clone()]).await? {
+        errors.add("password", msg);
+    }
     if !errors.is_empty() {
         let next = clean_next(&f.next);
         return render_status(UNPROCESSABLE, &SignupPage { ctx, name: f.name, email: f.email, next, errors });
@@ -415,7 +417,9 @@ pub async fn reset_submit(
     let (name, email) =
         state.db.run(move |c| model::find_user(c, uid)).await?.map(|u| (u.name, u.email)).unwrap_or_default();
     let mut errors = FormErrors::default();
-    check_new_password(&mut errors, "password", &f.password, &[&name, &email]);
+    if let Some(msg) = state.passwords.refusal(f.password.clone(), vec![name, email]).await? {
+        errors.add("password", msg);
+    }
     if !errors.is_empty() {
         return render_status(UNPROCESSABLE, &ResetPage { ctx, token, errors });
     }
@@ -567,7 +571,9 @@ pub async fn password_submit(
 ) -> AppResult<HttpResponse> {
     let f = form.into_inner();
     let mut errors = FormErrors::default();
-    check_new_password(&mut errors, "new_password", &f.new_password, &[&me.name, &me.email]);
+    if let Some(msg) = state.passwords.refusal(f.new_password.clone(), vec![me.name.clone(), me.email.clone()]).await? {
+        errors.add("new_password", msg);
+    }
     let current = state.db.run(move |c| model::find_user(c, me.id)).await?.ok_or(AppError::NotFound)?;
     if f.current_password.is_empty() || f.current_password.len() > 4 * model::PASSWORD_MAX {
         errors.add("current_password", "Please enter your current password.");
