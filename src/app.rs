@@ -39,7 +39,7 @@ pub struct AppState {
     /// Programmes per event, shared by the personal pages for a moment (see `web::cache`).
     pub programmes: Arc<crate::web::cache::Recent<crate::agenda::model::Programme>>,
     /// The people behind sessions, for a moment (see `web::load_session_user`).
-    pub session_users: Arc<crate::web::cache::Recent<crate::web::KnownUser>>,
+    pub session_users: Arc<crate::web::cache::Recent<crate::web::KnownSession, String>>,
     /// Events by slug and who organises them, for a moment, for pages that only read (see
     /// `events::public::visible_event`).
     pub events: Arc<crate::web::cache::Recent<crate::events::model::Event, String>>,
@@ -93,7 +93,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         pools: Arc::default(),
         pages: Arc::new(crate::web::cache::PageCache::new(Duration::from_secs(2))),
         programmes: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
-        session_users: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
+        session_users: Arc::new(crate::web::cache::Recent::new(crate::web::SESSION_LOOKUP_TTL)),
         events: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
         organisers: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
         mail_wake: wake,

@@ -75,6 +75,7 @@ pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
                     diesel::update(users::table.find(u.id))
                         .set((users::password_hash.eq(&hash), users::session_epoch.eq(users::session_epoch + 1)))
                         .execute(c)?;
+                    crate::accounts::sessions::end_all(c, u.id, None)?;
                 }
                 None => {
                     diesel::insert_into(users::table)
@@ -143,6 +144,7 @@ pub fn seed(db: &Db) -> anyhow::Result<Vec<DemoLogin>> {
         let n = diesel::update(users::table.filter(users::email.eq_any(&emails)))
             .set((users::password_hash.eq(&hash), users::session_epoch.eq(users::session_epoch + 1)))
             .execute(&mut conn)?;
+        crate::accounts::sessions::end_all_for_emails(&mut conn, &emails)?;
         println!();
         n
     };
@@ -192,4 +194,22 @@ fn is_empty(c: &mut DbConn) -> anyhow::Result<bool> {
 fn readable_password() -> String {
     let token = crate::accounts::tokens::random_token();
     token.as_bytes().chunks(4).take(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn demo_passwords_pass_the_password_policy() {
+        for _ in 0..50 {
+            let p = super::readable_password();
+            let mut e = crate::web::FormErrors::default();
+            crate::accounts::model::check_new_password(
+                &mut e,
+                "password",
+                &p,
+                &["Demo Person", super::ORGANISER_EMAIL],
+            );
+            assert!(e.is_empty(), "{p}: {:?}", e.get("password"));
+        }
+    }
 }

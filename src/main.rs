@@ -171,7 +171,7 @@ fn create_admin(args: &DbArgs, email: &str, name: &str) -> anyhow::Result<()> {
         }
         Err(_) => anyhow::bail!("set LIAISON_ADMIN_PASSWORD or run this on a terminal to be asked for the password"),
     };
-    liaison::accounts::model::check_new_password(&mut errors, "password", &password, &email);
+    liaison::accounts::model::check_new_password(&mut errors, "password", &password, &[name, &email]);
     if let Some(msg) = ["email", "name", "password"].iter().find_map(|f| errors.get(f)) {
         anyhow::bail!("{msg}");
     }

@@ -5,14 +5,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::model::{self, check_email, check_name, check_new_password, normalise_email, ProfileForm};
+use super::model::{self, check_email, check_name, normalise_email, ProfileForm};
 use super::service::{self, DeleteRefusal, Links};
+use super::sessions;
 use super::throttle;
 use super::tokens::{self, Purpose, TokenProblem};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 use crate::web::limits::Action;
-use crate::web::{client_ip, redirect, render, render_status, safe_next, Authed, FormErrors, PageCtx};
+use crate::web::{clean_next, client_ip, redirect, render, render_status, safe_next, Authed, FormErrors, PageCtx};
 
 type State = web::Data<AppState>;
 
@@ -53,7 +54,8 @@ pub async fn signup_page(ctx: PageCtx, q: web::Query<SignupQuery>) -> AppResult<
     if ctx.user.is_some() {
         return Ok(redirect(if q.next.is_empty() { "/account" } else { safe_next(&q.next) }));
     }
-    render(&SignupPage { ctx, name: q.name, email: q.email, next: q.next, errors: FormErrors::default() })
+    let next = clean_next(&q.next);
+    render(&SignupPage { ctx, name: q.name, email: q.email, next, errors: FormErrors::default() })
 }
 
 pub async fn signup_submit(
@@ -67,14 +69,17 @@ pub async fn signup_submit(
     let mut errors = FormErrors::default();
     check_name(&mut errors, "name", &f.name);
     check_email(&mut errors, "email", &f.email);
-    check_new_password(&mut errors, "password", &f.password, &f.email);
+    if let Some(msg) = state.passwords.refusal(f.password.clone(), vec![f.name.clone(), f.email.clone()]).await? {
+        errors.add("password", msg);
+    }
     if !errors.is_empty() {
-        return render_status(UNPROCESSABLE, &SignupPage { ctx, name: f.name, email: f.email, next: f.next, errors });
+        let next = clean_next(&f.next);
+        return render_status(UNPROCESSABLE, &SignupPage { ctx, name: f.name, email: f.email, next, errors });
     }
     // Hash in every case, so a known address answers as slowly as a new one.
     let hash = state.passwords.hash(f.password).await?;
     let (name, email, base, next) =
-        (f.name.trim().to_string(), normalise_email(&f.email), state.base_url.clone(), f.next);
+        (f.name.trim().to_string(), normalise_email(&f.email), state.base_url.clone(), clean_next(&f.next));
     state.db.run(move |c| service::sign_up(c, &Links { base_url: &base }, &name, &email, &hash, &next)).await?;
     state.wake_mailer();
     Ok(redirect("/signup/check-email"))
@@ -132,7 +137,7 @@ pub async fn confirm_page(
     let token = token.into_inner();
     let t = token.clone();
     match state.db.run(move |c| tokens::check(c, &t, Purpose::Confirm)).await? {
-        Ok(_) => render(&ConfirmPage { ctx, token, next: q.into_inner().next }),
+        Ok(_) => render(&ConfirmPage { ctx, token, next: clean_next(&q.next) }),
         Err(p) => token_problem(ctx, p, Purpose::Confirm),
     }
 }
@@ -243,7 +248,7 @@ pub async fn login_page(ctx: PageCtx, q: web::Query<LoginQuery>) -> AppResult<Ht
     if ctx.user.is_some() {
         return Ok(redirect(safe_next(&q.next)));
     }
-    render(&LoginPage { ctx, email: q.email, next: q.next, error: None, unconfirmed: false })
+    render(&LoginPage { ctx, email: q.email, next: clean_next(&q.next), error: None, unconfirmed: false })
 }
 
 pub async fn login_submit(
@@ -259,7 +264,7 @@ pub async fn login_submit(
     let page = |ctx, error: String, unconfirmed| LoginPage {
         ctx,
         email: f.email.clone(),
-        next: f.next.clone(),
+        next: clean_next(&f.next),
         error: Some(error),
         unconfirmed,
     };
@@ -295,7 +300,20 @@ pub async fn login_submit(
                     "Please confirm your e-mail address first: follow the link in the e-mail we sent you.".to_string();
                 return render_status(UNPROCESSABLE, &page(ctx, msg, true));
             }
-            ctx.log_in(&user)?;
+            // A session this browser had before (another account, or the same) ends with it.
+            let (uid, device, old) = (user.id, sessions::describe_device(&user_agent(&req)), ctx.session_token());
+            let sid = state
+                .db
+                .run(move |c| {
+                    crate::db::write_transaction(c, |c| {
+                        if let Some(old) = old {
+                            sessions::end_by_token(c, &old)?;
+                        }
+                        sessions::start(c, uid, &device)
+                    })
+                })
+                .await?;
+            ctx.log_in(&sid)?;
             ctx.flash("success", format!("Welcome, {}.", user.name));
             Ok(redirect(safe_next(&f.next)))
         }
@@ -305,10 +323,18 @@ pub async fn login_submit(
     }
 }
 
-pub async fn logout(ctx: PageCtx) -> AppResult<HttpResponse> {
+/// Ends this session on the server (a copy of the cookie stops working too) and in the cookie.
+pub async fn logout(ctx: PageCtx, state: State) -> AppResult<HttpResponse> {
+    if let Some(sid) = ctx.session_token() {
+        state.db.run(move |c| sessions::end_by_token(c, &sid)).await?;
+    }
     ctx.log_out();
     ctx.flash("info", "You are logged out.");
     Ok(redirect("/"))
+}
+
+fn user_agent(req: &HttpRequest) -> String {
+    req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
 
 // ---------- password reset ----------
@@ -388,9 +414,12 @@ pub async fn reset_submit(
         Ok(uid) => uid,
         Err(p) => return token_problem(ctx, p, Purpose::Reset),
     };
-    let email = state.db.run(move |c| model::find_user(c, uid)).await?.map(|u| u.email).unwrap_or_default();
+    let (name, email) =
+        state.db.run(move |c| model::find_user(c, uid)).await?.map(|u| (u.name, u.email)).unwrap_or_default();
     let mut errors = FormErrors::default();
-    check_new_password(&mut errors, "password", &f.password, &email);
+    if let Some(msg) = state.passwords.refusal(f.password.clone(), vec![name, email]).await? {
+        errors.add("password", msg);
+    }
     if !errors.is_empty() {
         return render_status(UNPROCESSABLE, &ResetPage { ctx, token, errors });
     }
@@ -419,27 +448,83 @@ struct AccountPage {
     errors: FormErrors,
     sectors: &'static [(&'static str, &'static str)],
     countries: &'static [(&'static str, &'static str)],
+    sessions: Vec<SessionView>,
 }
 
-fn account_page_for(
+/// One of the person's live sessions on the account page.
+struct SessionView {
+    id: i64,
+    device: String,
+    last_seen: String,
+    started: String,
+    this_device: bool,
+}
+
+async fn account_page_for(
+    state: &State,
     ctx: PageCtx,
     email: String,
     role: &'static str,
     form: ProfileForm,
     errors: FormErrors,
-) -> AccountPage {
-    AccountPage { ctx, email, role, form, errors, sectors: model::SECTORS, countries: model::countries() }
+) -> AppResult<AccountPage> {
+    let uid = ctx.user.as_ref().map(|u| u.id).ok_or(AppError::NotFound)?;
+    let rows = state.db.run(move |c| sessions::list(c, uid)).await?;
+    let when = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let sessions = rows
+        .into_iter()
+        .map(|r| SessionView {
+            id: r.id,
+            device: r.device,
+            last_seen: when(r.last_seen_at),
+            started: when(r.created_at),
+            this_device: Some(r.id) == ctx.session_id,
+        })
+        .collect();
+    Ok(AccountPage { ctx, email, role, form, errors, sectors: model::SECTORS, countries: model::countries(), sessions })
 }
 
 pub async fn account_page(Authed(ctx, me): Authed, state: State) -> AppResult<HttpResponse> {
     let user = state.db.run(move |c| model::find_user(c, me.id)).await?.ok_or(AppError::NotFound)?;
-    render(&account_page_for(
-        ctx,
-        user.email.clone(),
-        user.role().as_str(),
-        ProfileForm::from_user(&user),
-        FormErrors::default(),
-    ))
+    let (email, role, form) = (user.email.clone(), user.role().as_str(), ProfileForm::from_user(&user));
+    render(&account_page_for(&state, ctx, email, role, form, FormErrors::default()).await?)
+}
+
+/// Logs out one of the person's sessions (another device, or this one); someone else's or an
+/// ended session is 404.
+pub async fn end_session(Authed(ctx, me): Authed, state: State, id: web::Path<i64>) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    if !state.db.run(move |c| sessions::end_one(c, me.id, id)).await? {
+        return Err(AppError::NotFound);
+    }
+    if ctx.session_id == Some(id) {
+        ctx.log_out();
+        ctx.flash("info", "You are logged out.");
+        return Ok(redirect("/"));
+    }
+    ctx.flash("success", "That device has been logged out.");
+    Ok(redirect("/account#sessions"))
+}
+
+/// "Log out everywhere else": every session but this one ends.
+pub async fn end_other_sessions(Authed(ctx, me): Authed, state: State) -> AppResult<HttpResponse> {
+    let keep = ctx.session_id;
+    let n = state.db.run(move |c| sessions::end_all(c, me.id, keep)).await?;
+    let msg = match n {
+        0 => "You were not logged in anywhere else.".to_string(),
+        1 => "Your other device has been logged out.".to_string(),
+        n => format!("Your {n} other devices have been logged out."),
+    };
+    ctx.flash("success", msg);
+    Ok(redirect("/account#sessions"))
+}
+
+/// "Log out everywhere": every session ends, this one too.
+pub async fn end_all_sessions(Authed(ctx, me): Authed, state: State) -> AppResult<HttpResponse> {
+    state.db.run(move |c| sessions::end_all(c, me.id, None)).await?;
+    ctx.log_out();
+    ctx.flash("info", "You are logged out on every device.");
+    Ok(redirect("/"))
 }
 
 pub async fn account_submit(
@@ -455,7 +540,8 @@ pub async fn account_submit(
             Ok(redirect("/account"))
         }
         Err(errors) => {
-            render_status(UNPROCESSABLE, &account_page_for(ctx, me.email.clone(), me.role.as_str(), form, errors))
+            let page = account_page_for(&state, ctx, me.email.clone(), me.role.as_str(), form, errors).await?;
+            render_status(UNPROCESSABLE, &page)
         }
     }
 }
@@ -485,7 +571,9 @@ pub async fn password_submit(
 ) -> AppResult<HttpResponse> {
     let f = form.into_inner();
     let mut errors = FormErrors::default();
-    check_new_password(&mut errors, "new_password", &f.new_password, &me.email);
+    if let Some(msg) = state.passwords.refusal(f.new_password.clone(), vec![me.name.clone(), me.email.clone()]).await? {
+        errors.add("new_password", msg);
+    }
     let current = state.db.run(move |c| model::find_user(c, me.id)).await?.ok_or(AppError::NotFound)?;
     if f.current_password.is_empty() || f.current_password.len() > 4 * model::PASSWORD_MAX {
         errors.add("current_password", "Please enter your current password.");
@@ -497,10 +585,16 @@ pub async fn password_submit(
     }
     let hash = state.passwords.hash(f.new_password).await?;
     let base = state.base_url.clone();
-    let user = state.db.run(move |c| service::set_password(c, &Links { base_url: &base }, me.id, &hash)).await?;
+    let keep = ctx.session_id;
+    state
+        .db
+        .run(move |c| {
+            crate::db::write_transaction(c, |c| {
+                service::set_password(c, &Links { base_url: &base }, me.id, &hash, keep)
+            })
+        })
+        .await?;
     state.wake_mailer();
-    // This browser stays logged in; every other session of the person ends.
-    ctx.set_epoch(user.session_epoch)?;
     ctx.flash("success", "Your password has been changed. Other devices have been logged out.");
     Ok(redirect("/account"))
 }

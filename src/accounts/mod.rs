@@ -6,6 +6,7 @@ pub mod handlers;
 pub mod model;
 pub mod password;
 pub mod service;
+pub mod sessions;
 pub mod throttle;
 pub mod tokens;
 
@@ -29,6 +30,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/password/reset/{token}", web::post().to(reset_submit))
         .route("/account", web::get().to(account_page))
         .route("/account", web::post().to(account_submit))
+        .route("/account/sessions/end-others", web::post().to(end_other_sessions))
+        .route("/account/sessions/end-all", web::post().to(end_all_sessions))
+        .route("/account/sessions/{id}/end", web::post().to(end_session))
         .route("/account/password", web::get().to(password_page))
         .route("/account/password", web::post().to(password_submit))
         .route("/account/export", web::get().to(export))

@@ -140,15 +140,60 @@ pub fn check_email(errors: &mut FormErrors, field: &str, email: &str) {
     }
 }
 
-pub fn check_new_password(errors: &mut FormErrors, field: &str, password: &str, email: &str) {
+/// Checks a new password: its length, and that it is hard to guess (zxcvbn score 3 of 4 or
+/// more, i.e. beyond about 10^8 guesses) even for someone who knows the person's name and
+/// e-mail address (`personal`: those, as typed).
+pub fn check_new_password(errors: &mut FormErrors, field: &str, password: &str, personal: &[&str]) {
     let len = password.chars().count();
     if len < PASSWORD_MIN {
         errors.add(field, format!("Please choose a password of at least {PASSWORD_MIN} characters."));
     } else if len > PASSWORD_MAX {
         errors.add(field, format!("A password has at most {PASSWORD_MAX} characters."));
-    } else if !email.is_empty() && normalise_email(password) == normalise_email(email) {
-        errors.add(field, "Your password must not be your e-mail address.");
+    } else if personal.iter().any(|p| !p.trim().is_empty() && normalise_email(password) == normalise_email(p)) {
+        errors.add(field, "Your password must not be your name or your e-mail address.");
+    } else if let Some(why) = weak_password(password, personal) {
+        errors.add(field, why);
     }
+}
+
+/// Why a password is too easy to guess, in words that say how to choose a better one.
+fn weak_password(password: &str, personal: &[&str]) -> Option<String> {
+    use zxcvbn::feedback::Suggestion;
+    // The whole name and address, run together and in parts ("adalovelace", "lovelace").
+    let mut inputs: Vec<String> = Vec::new();
+    for p in personal {
+        let p = p.trim().to_lowercase();
+        let local = p.split('@').next().unwrap_or("");
+        inputs.push(local.chars().filter(|c| c.is_alphanumeric()).collect());
+        inputs.extend(p.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= 3).map(String::from));
+        inputs.push(p);
+    }
+    let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    let estimate = zxcvbn::zxcvbn(password, &inputs);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return None;
+    }
+    let mut msg = String::from("This password is too easy to guess.");
+    let feedback = estimate.feedback();
+    if let Some(w) = feedback.and_then(|f| f.warning()) {
+        msg.push_str(&format!(" {w}"));
+    }
+    msg.push_str(
+        " Use three or four unrelated words (not a saying or a song line) or a long random password from a \
+         password manager; your name, e-mail address, dates, keyboard rows and repeated characters are guessed first.",
+    );
+    let extra = feedback.into_iter().flat_map(|f| f.suggestions()).find(|s| {
+        !matches!(
+            s,
+            Suggestion::UseAFewWordsAvoidCommonPhrases
+                | Suggestion::NoNeedForSymbolsDigitsOrUppercaseLetters
+                | Suggestion::AddAnotherWordOrTwo
+        )
+    });
+    if let Some(s) = extra {
+        msg.push_str(&format!(" {s}"));
+    }
+    Some(msg)
 }
 
 /// Profile fields a person edits themselves.
@@ -233,16 +278,28 @@ mod tests {
     }
 
     #[test]
-    fn passwords_have_limits() {
+    fn passwords_have_limits_and_must_be_hard_to_guess() {
         let check = |p: &str| {
             let mut e = FormErrors::default();
-            check_new_password(&mut e, "password", p, "ada@example.org");
+            check_new_password(&mut e, "password", p, &["Ada Lovelace", "ada.lovelace@example.org"]);
             e.get("password").map(str::to_string)
         };
         assert!(check("short").is_some());
         assert!(check(&"x".repeat(129)).is_some());
-        assert!(check("ADA@example.org").is_some());
+        assert!(check("ADA.lovelace@example.org").is_some());
+        for weak in
+            ["password12", "1234567890", "aaaaaaaaaa", "qwertyuiop", "Password2024!", "adalovelace1", "lovelace1815"]
+        {
+            let msg = check(weak).unwrap_or_else(|| panic!("{weak:?} accepted"));
+            assert!(msg.contains("three or four unrelated words"), "{msg}");
+        }
         assert!(check("correct horse battery").is_none());
+        assert!(check("correct horse battery staple").is_none());
+        assert!(check("velvet quarry lantern").is_none());
+        // The passwords the integration tests choose through the forms.
+        for used in ["another password 123", "a brand new passphrase", "yet another passphrase", "new secret phrase"] {
+            assert_eq!(check(used), None, "{used:?}");
+        }
     }
 
     #[test]

@@ -90,6 +90,19 @@ impl Passwords {
         self.run(move || hash_blocking(&password)).await?
     }
 
+    /// The message to show beside the field when `password` may not be chosen as a new
+    /// password (see `model::check_new_password`), checked on the hashing threads: estimating
+    /// the strength of a long password takes tens of milliseconds, too long for an async worker.
+    pub async fn refusal(&self, password: String, personal: Vec<String>) -> Result<Option<String>, AppError> {
+        self.run(move || {
+            let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
+            let mut errors = crate::web::FormErrors::default();
+            super::model::check_new_password(&mut errors, "password", &password, &personal);
+            errors.get("password").map(str::to_string)
+        })
+        .await
+    }
+
     /// Checks `password` against `phc`, or against a dummy hash when there is no account, so
     /// that both answers cost the same time.
     pub async fn verify(&self, password: String, phc: Option<String>) -> Result<bool, AppError> {

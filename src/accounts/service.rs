@@ -174,13 +174,21 @@ pub fn reset_password(
         diesel::update(users::table.find(uid).filter(users::email_confirmed_at.is_null()))
             .set(users::email_confirmed_at.eq(now()))
             .execute(c)?;
-        let user = set_password(c, links, uid, new_hash)?;
+        let user = set_password(c, links, uid, new_hash, None)?;
         Ok(Ok(user))
     })
 }
 
-/// Stores a new password hash and moves the session epoch on, which ends all sessions.
-pub fn set_password(c: &mut DbConn, links: &Links, uid: i64, new_hash: &str) -> Result<User, AppError> {
+/// Stores a new password hash and ends every session of the person but `keep` (the device
+/// that changed it, if any). Run inside a write transaction.
+pub fn set_password(
+    c: &mut DbConn,
+    links: &Links,
+    uid: i64,
+    new_hash: &str,
+    keep: Option<i64>,
+) -> Result<User, AppError> {
+    super::sessions::end_all(c, uid, keep)?;
     diesel::update(users::table.find(uid))
         .set((
             users::password_hash.eq(new_hash),
@@ -273,6 +281,7 @@ pub fn export(conn: &mut DbConn, uid: i64) -> Result<serde_json::Value, AppError
             "job_title": user.job_title,
             "bio": user.bio,
         },
+        "sessions": super::sessions::list(conn, uid)?.into_iter().map(|s| json!({"device": s.device, "logged_in_at": s.created_at, "last_seen_at": s.last_seen_at})).collect::<Vec<_>>(),
         "login_history": logins.into_iter().map(|(at, ip, ok)| json!({"at": at, "ip": ip, "succeeded": ok})).collect::<Vec<_>>(),
         "emails": mails.into_iter().map(|(at, subject, status, sent)| json!({"created_at": at, "subject": subject, "status": status, "sent_at": sent})).collect::<Vec<_>>(),
         "registrations": crate::events::registrants::export_for_user(conn, uid)?,
@@ -317,6 +326,7 @@ pub fn upsert_admin(conn: &mut DbConn, email: &str, name: &str, password_hash: &
                     users::updated_at.eq(t),
                 ))
                 .execute(c)?;
+            super::sessions::end_all(c, u.id, None)?;
             crate::audit::record(c, None, Some(u.id), "role.admin.granted", "by the create-admin command")?;
             return Ok(false);
         }

@@ -66,6 +66,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        device -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> BigInt,
         actor_id -> Nullable<BigInt>,
@@ -362,6 +374,7 @@ diesel::table! {
 }
 
 diesel::joinable!(email_tokens -> users (user_id));
+diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(rooms -> events (event_id));
 diesel::joinable!(tracks -> events (event_id));
 diesel::joinable!(agenda_sessions -> events (event_id));
@@ -395,6 +408,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     outbox,
     login_attempts,
+    user_sessions,
     audit_log,
     events,
     event_organisers,

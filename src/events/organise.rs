@@ -437,7 +437,7 @@ pub async fn registrant_action(o: OrganiserCtx, state: State, form: FormData) ->
     let id = o.event.id;
     let back = {
         let b = form.get("back");
-        if b.starts_with(&format!("/organise/events/{id}/registrants")) {
+        if b.starts_with(&format!("/organise/events/{id}/registrants")) && crate::web::safe_next(b) == b {
             b.to_string()
         } else {
             format!("/organise/events/{id}/registrants")

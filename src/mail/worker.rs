@@ -444,10 +444,11 @@ fn truncate(e: &str) -> String {
     e.chars().take(1000).collect()
 }
 
-/// Drops old login history and old delivered mail, and blanks the bodies of any sent mail that
-/// still has them (rows sent by an older version).
+/// Drops old login history, ended or expired sessions and old delivered mail, and blanks the
+/// bodies of any sent mail that still has them (rows sent by an older version).
 fn housekeeping(conn: &mut DbConn, keep_sent_bodies: bool) -> Result<(), AppError> {
     crate::accounts::throttle::purge_old(conn)?;
+    crate::accounts::sessions::purge_old(conn)?;
     diesel::delete(outbox::table.filter(outbox::status.eq("sent")).filter(outbox::sent_at.lt(now() - KEEP_SENT)))
         .execute(conn)?;
     if !keep_sent_bodies {

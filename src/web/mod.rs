@@ -12,6 +12,7 @@ pub mod security;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_session::{Session, SessionExt};
 use actix_web::http::{header, StatusCode};
@@ -19,19 +20,18 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::model::{Role, User};
+use crate::accounts::model::Role;
 use crate::app::AppState;
 use crate::error::AppError;
 
-/// Session keys.
-const UID: &str = "uid";
-const EPOCH: &str = "epoch";
-const LOGIN_AT: &str = "login_at";
+/// Session keys. `sid` is the raw id of the server-side session (see `accounts::sessions`).
+const SID: &str = "sid";
 const FLASH: &str = "flash";
 pub(crate) const CSRF: &str = "csrf";
 
-/// How long a login lasts before the person must log in again.
-const SESSION_MAX_AGE_SECS: i64 = 30 * 24 * 3600;
+/// How long a server may use a session lookup without asking the database again, unless it
+/// handled a write meanwhile: a logout through another server takes effect here within this.
+pub const SESSION_LOOKUP_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Flash {
@@ -57,16 +57,19 @@ impl SessionUser {
     }
 }
 
-/// A session's user with the epoch their sessions must carry.
-pub struct KnownUser {
+/// A live server-side session and its person, as kept for a moment by `AppState::session_users`.
+pub struct KnownSession {
     user: SessionUser,
-    epoch: i32,
+    session_id: i64,
 }
 
 /// Everything the base layout needs. Extracting it checks the session against the database:
-/// a session whose epoch is older than the user's (password changed elsewhere) is dropped.
+/// a session that was ended (logout, "log out everywhere", password change) or has expired is
+/// dropped.
 pub struct PageCtx {
     pub user: Option<SessionUser>,
+    /// The server-side session of a logged-in person (`user_sessions.id`).
+    pub session_id: Option<i64>,
     pub csrf: String,
     pub path: String,
     /// A GET or HEAD: the request changes nothing, so it may read values cached a moment ago.
@@ -103,14 +106,13 @@ impl PageCtx {
         self.user.as_ref().ok_or_else(|| AppError::LoginRequired { next: self.path.clone() })
     }
 
-    /// Starts a fresh session for `user` (new cookie, new CSRF token).
-    pub fn log_in(&self, user: &User) -> Result<(), AppError> {
+    /// Starts a fresh cookie (new CSRF token) for the server-side session `sid` of a person
+    /// who just logged in; pending messages are kept.
+    pub fn log_in(&self, sid: &str) -> Result<(), AppError> {
         let flashes = self.session.remove_as::<Vec<Flash>>(FLASH).and_then(Result::ok);
         self.session.renew();
         self.session.clear();
-        self.session.insert(UID, user.id).map_err(AppError::internal)?;
-        self.session.insert(EPOCH, user.session_epoch).map_err(AppError::internal)?;
-        self.session.insert(LOGIN_AT, chrono::Utc::now().timestamp()).map_err(AppError::internal)?;
+        self.session.insert(SID, sid).map_err(AppError::internal)?;
         self.session.insert(CSRF, new_csrf_token()).map_err(AppError::internal)?;
         if let Some(f) = flashes {
             self.session.insert(FLASH, f).map_err(AppError::internal)?;
@@ -118,14 +120,17 @@ impl PageCtx {
         Ok(())
     }
 
-    /// Keeps this session valid after the user's epoch moved on (own password change).
-    pub fn set_epoch(&self, epoch: i32) -> Result<(), AppError> {
-        self.session.renew();
-        self.session.insert(EPOCH, epoch).map_err(AppError::internal)
+    /// The raw id of this cookie's server-side session, if it carries one.
+    pub fn session_token(&self) -> Option<String> {
+        self.session.get::<String>(SID).ok().flatten()
     }
 
+    /// Forgets the login in this cookie and gives it a new CSRF token (the caller ends the
+    /// server-side session). Unlike a purge, a message set afterwards still reaches the person.
     pub fn log_out(&self) {
-        self.session.purge();
+        self.session.renew();
+        self.session.clear();
+        let _ = self.session.insert(CSRF, new_csrf_token());
     }
 }
 
@@ -167,36 +172,38 @@ impl FromRequest for PageCtx {
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::internal("app state missing"))?;
             let csrf = csrf_token(&session);
-            let user = load_session_user(&state, &session).await?;
-            Ok(PageCtx { user, csrf, path, read_only, session })
+            let known = load_session(&state, &session).await?;
+            let (user, session_id) = match known {
+                Some(k) => (Some(k.user.clone()), Some(k.session_id)),
+                None => (None, None),
+            };
+            Ok(PageCtx { user, session_id, csrf, path, read_only, session })
         })
     }
 }
 
-async fn load_session_user(state: &AppState, session: &Session) -> Result<Option<SessionUser>, AppError> {
-    let (Ok(Some(uid)), Ok(Some(epoch))) = (session.get::<i64>(UID), session.get::<i32>(EPOCH)) else {
+/// The live session behind the cookie. The lookup is kept for `SESSION_LOOKUP_TTL` and read
+/// again after any write on this server (a logout here takes effect at once; one through
+/// another server within that moment). An ended or expired session is removed from the cookie.
+async fn load_session(state: &AppState, session: &Session) -> Result<Option<Arc<KnownSession>>, AppError> {
+    let Ok(Some(sid)) = session.get::<String>(SID) else {
         return Ok(None);
     };
-    let login_at = session.get::<i64>(LOGIN_AT).ok().flatten().unwrap_or(0);
-    if chrono::Utc::now().timestamp() - login_at > SESSION_MAX_AGE_SECS {
-        session.purge();
-        return Ok(None);
-    }
-    // Read again after any write on this server (a password change, a deleted account) and
-    // at least every two seconds (the same on another server).
     let generation = state.pages.writes();
-    let known = match state.session_users.peek(&uid, generation) {
-        Some(k) => Some(k),
-        None => state.db.run(move |c| crate::accounts::model::find_user(c, uid)).await?.map(|u| {
+    if let Some(k) = state.session_users.peek(&sid, generation) {
+        return Ok(Some(k));
+    }
+    let raw = sid.clone();
+    let found = state.db.run(move |c| crate::accounts::sessions::lookup(c, &raw)).await?;
+    match found {
+        Some(a) => {
+            let u = a.user;
             let user = SessionUser { id: u.id, role: u.role(), name: u.name, email: u.email };
-            state.session_users.put(uid, generation, KnownUser { user, epoch: u.session_epoch })
-        }),
-    };
-    match known {
-        Some(k) if k.epoch == epoch => Ok(Some(k.user.clone())),
-        _ => {
-            // Deleted account or a password change elsewhere: this session has ended.
-            session.purge();
+            Ok(Some(state.session_users.put(sid, generation, KnownSession { user, session_id: a.session_id })))
+        }
+        None => {
+            // Logged out, ended from another device, expired, or the account was deleted.
+            session.remove(SID);
             Ok(None)
         }
     }
@@ -275,19 +282,78 @@ pub fn render_status<T: Template>(status: StatusCode, tpl: &T) -> Result<HttpRes
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }
 
-/// 303 See Other: the answer to a successful form POST.
+/// 303 See Other: the answer to a successful form POST. A target that cannot be a header
+/// value (a control character that slipped through) goes home instead of failing with a 500.
 pub fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).finish()
+    let value = header::HeaderValue::from_str(location).unwrap_or_else(|_| {
+        tracing::warn!("refused redirect target with characters not allowed in a header");
+        header::HeaderValue::from_static("/")
+    });
+    HttpResponse::SeeOther().insert_header((header::LOCATION, value)).finish()
 }
 
-/// Accepts only local paths as redirect targets (no open redirects).
+/// The longest redirect target taken from a request.
+pub const NEXT_MAX: usize = 2000;
+
+/// A redirect target taken from the request (`next`, `back`) if it is a path-only relative
+/// reference on this site; "/" otherwise. Every such target goes through here.
 pub fn safe_next(next: &str) -> &str {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains("://");
-    if ok {
+    if is_local_path(next) {
         next
     } else {
         "/"
     }
+}
+
+/// `next` when it is a safe target (see `safe_next`), else empty: for pages that carry it on.
+pub fn clean_next(next: &str) -> String {
+    if is_local_path(next) {
+        next.to_string()
+    } else {
+        String::new()
+    }
+}
+
+/// One leading `/` and not `//` or `/\` (which browsers read as another host); only visible
+/// ASCII (no control character, whitespace, backslash or raw non-ASCII, which browsers drop or
+/// rewrite: `/\t/evil.example` became `//evil.example`); bounded length. The path, once its
+/// percent-escapes are decoded, must pass the same test and hold no dot segments, so that no
+/// server or proxy that decodes it (`/%2F/evil.example`, `/%5Cevil.example`) turns it into
+/// another host. The query and fragment may hold escapes: they stay data.
+fn is_local_path(next: &str) -> bool {
+    /// One leading slash, not two, no backslash; `allowed` says which other bytes may appear.
+    fn plain(p: &[u8], allowed: impl Fn(u8) -> bool) -> bool {
+        p.first() == Some(&b'/')
+            && !matches!(p.get(1), Some(b'/' | b'\\'))
+            && p.iter().all(|b| allowed(*b) && *b != b'\\')
+    }
+    if next.len() > NEXT_MAX || !plain(next.as_bytes(), |b| b.is_ascii_graphic()) {
+        return false;
+    }
+    let path = next.split(['?', '#']).next().unwrap_or("");
+    let decoded: Vec<u8> = percent_decode(path.as_bytes());
+    let dots = decoded.split(|b| *b == b'/').any(|seg| seg == b"." || seg == b"..");
+    // Encoded UTF-8 (`/events/caf%C3%A9`) is fine once decoded; encoded controls and spaces not.
+    plain(&decoded, |b| b.is_ascii_graphic() || b >= 0x80) && !dots
+}
+
+/// Decodes %XX escapes once; a `%` not followed by two hex digits stays as it is.
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            if let (Some(h), Some(l)) = (s.get(i + 1).and_then(|b| hex(*b)), s.get(i + 2).and_then(|b| hex(*b))) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
 }
 
 pub fn url_encode(s: &str) -> String {
@@ -311,12 +377,51 @@ mod tests {
 
     #[test]
     fn next_must_be_a_local_path() {
-        assert_eq!(safe_next("/account"), "/account");
-        assert_eq!(safe_next("/events?x=1"), "/events?x=1");
-        assert_eq!(safe_next("//evil.example"), "/");
-        assert_eq!(safe_next("https://evil.example"), "/");
-        assert_eq!(safe_next("/\\evil.example"), "/");
-        assert_eq!(safe_next(""), "/");
+        for ok in [
+            "/account",
+            "/events?x=1",
+            "/events/x/directory?q=a%20b&page=2",
+            "/a%2Fb",
+            "/events#top",
+            "/",
+            "/caf%C3%A9",
+        ] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for bad in [
+            "",
+            "account",
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/\x0b/evil.example",
+            "/ /evil.example",
+            "/%2F/evil.example",
+            "/%2f%2fevil.example",
+            "/%5Cevil.example",
+            "/%5c%5cevil.example",
+            "/%0d%0aX: y",
+            "/../evil",
+            "/%2e%2e/evil",
+            "/a/./b",
+            "/caf\u{e9}",
+            "/\u{200b}/evil.example",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+            assert_eq!(clean_next(bad), "", "{bad:?}");
+        }
+        assert_eq!(safe_next(&format!("/{}", "a".repeat(NEXT_MAX))), "/");
+        assert_eq!(safe_next("/x?next=%0d%0a"), "/x?next=%0d%0a", "escapes in the query stay data");
+    }
+
+    #[test]
+    fn redirects_never_fail() {
+        assert_eq!(redirect("/a\r\nb").headers().get(header::LOCATION).unwrap(), "/");
+        assert_eq!(redirect("/ok").headers().get(header::LOCATION).unwrap(), "/ok");
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod hardening_db;
 mod hardening_edge;
 mod hardening_mail;
 mod hardening_privacy;
+mod hardening_sessions;
 mod mail;
 mod matchmaking;
 mod platform;
