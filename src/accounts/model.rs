@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::schema::users;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::web::FormErrors;
+use crate::web::{text, FormErrors};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
@@ -118,15 +118,9 @@ pub const EMAIL_MAX: usize = 254;
 pub const PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 128;
 
-pub fn check_name(errors: &mut FormErrors, field: &str, name: &str) {
-    let n = name.trim();
-    if n.is_empty() {
-        errors.add(field, "Please enter your name.");
-    } else if n.chars().count() > NAME_MAX {
-        errors.add(field, format!("Please keep your name under {NAME_MAX} characters."));
-    } else if n.chars().any(char::is_control) {
-        errors.add(field, "Your name contains characters that are not allowed.");
-    }
+/// A person's name: one line (it goes into mail headers), at most `NAME_MAX` characters.
+pub fn check_name(errors: &mut FormErrors, field: &str, name: &str) -> String {
+    text::required_line(errors, field, name, NAME_MAX, "Please enter your name.")
 }
 
 pub fn check_email(errors: &mut FormErrors, field: &str, email: &str) {
@@ -182,18 +176,14 @@ impl ProfileForm {
     /// Trims the input and checks every field; returns the cleaned form or the messages.
     pub fn validate(&self) -> Result<ProfileForm, FormErrors> {
         let mut e = FormErrors::default();
-        check_name(&mut e, "name", &self.name);
         let clean = ProfileForm {
-            name: self.name.trim().to_string(),
-            organisation: self.organisation.trim().to_string(),
+            name: check_name(&mut e, "name", &self.name),
+            organisation: text::line(&mut e, "organisation", &self.organisation, ORGANISATION_MAX),
             sector: self.sector.trim().to_string(),
             country: self.country.trim().to_uppercase(),
-            job_title: self.job_title.trim().to_string(),
-            bio: self.bio.trim().replace("\r\n", "\n"),
+            job_title: text::line(&mut e, "job_title", &self.job_title, JOB_TITLE_MAX),
+            bio: text::lines(&mut e, "bio", &self.bio, BIO_MAX),
         };
-        limit(&mut e, "organisation", &clean.organisation, ORGANISATION_MAX);
-        limit(&mut e, "job_title", &clean.job_title, JOB_TITLE_MAX);
-        limit(&mut e, "bio", &clean.bio, BIO_MAX);
         if !clean.sector.is_empty() && sector_label(&clean.sector).is_empty() {
             e.add("sector", "Please choose a sector from the list.");
         }
@@ -201,14 +191,6 @@ impl ProfileForm {
             e.add("country", "Please choose a country from the list.");
         }
         e.into_result(clean)
-    }
-}
-
-fn limit(e: &mut FormErrors, field: &str, value: &str, max: usize) {
-    if value.chars().count() > max {
-        e.add(field, format!("Please keep this under {max} characters."));
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        e.add(field, "This contains characters that are not allowed.");
     }
 }
 

@@ -8,6 +8,7 @@ pub mod form;
 pub mod limits;
 pub mod markdown;
 pub mod security;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::future::Future;
