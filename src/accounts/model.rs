@@ -108,9 +108,11 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, App
     Ok(users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()?)
 }
 
-/// E-mail addresses are compared case-insensitively: stored trimmed and lowercased.
+/// E-mail addresses are compared case-insensitively: stored trimmed and lowercased. Control
+/// characters are dropped: no address has them (`check_email` refuses them), and a NUL would
+/// fail a PostgreSQL query with a 500 when a typed address is only looked up.
 pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    email.trim().chars().filter(|c| !c.is_control()).collect::<String>().to_lowercase()
 }
 
 pub const NAME_MAX: usize = 100;
@@ -125,7 +127,9 @@ pub fn check_name(errors: &mut FormErrors, field: &str, name: &str) -> String {
 
 pub fn check_email(errors: &mut FormErrors, field: &str, email: &str) {
     let e = normalise_email(email);
-    if e.is_empty() {
+    if email.trim().chars().any(char::is_control) {
+        errors.add(field, "This does not look like an e-mail address (name@example.org).");
+    } else if e.is_empty() {
         errors.add(field, "Please enter your e-mail address.");
     } else if e.len() > EMAIL_MAX {
         errors.add(field, format!("An e-mail address has at most {EMAIL_MAX} characters."));

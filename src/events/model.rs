@@ -201,6 +201,10 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<Event>, AppError> {
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> Result<Option<Event>, AppError> {
+    // No slug has a control character; a NUL would fail the query on PostgreSQL.
+    if slug.chars().any(char::is_control) {
+        return Ok(None);
+    }
     Ok(events::table.filter(events::slug.eq(slug)).select(Event::as_select()).first(conn).optional()?)
 }
 

@@ -278,6 +278,9 @@ pub fn render_status<T: Template>(status: StatusCode, tpl: &T) -> Result<HttpRes
 
 /// 303 See Other: the answer to a successful form POST.
 pub fn redirect(location: &str) -> HttpResponse {
+    // A header cannot carry control characters (browsers drop a tab, CR/LF fail the response):
+    // a target holding one, which only typed input can, goes home instead.
+    let location = if location.chars().any(char::is_control) { "/" } else { location };
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_string())).finish()
 }
 

@@ -7,6 +7,7 @@ mod agenda;
 mod browser;
 mod events_organise;
 mod events_registration;
+mod hardening_input;
 mod mail;
 mod matchmaking;
 mod platform;
