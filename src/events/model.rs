@@ -618,6 +618,35 @@ mod tests {
     }
 
     #[test]
+    fn years_and_length_are_bounded_and_one_line_fields_refuse_line_breaks() {
+        let mut f = form();
+        f.starts_at = "0001-01-01T09:00".into();
+        assert!(f.validate().unwrap_err().get("starts_at").expect("message").contains("2000 and 2100"));
+        let mut f = form();
+        f.registration_opens_at = "1999-12-31T09:00".into();
+        assert!(f.validate().unwrap_err().has("registration_opens_at"));
+        let mut f = form();
+        // Brussels moves from UTC+1 to UTC+2 in between: 10:00 local on 10 April is 31 days after
+        // the start in real time.
+        f.ends_at = "2026-04-10T10:01".into();
+        assert!(f.validate().unwrap_err().get("ends_at").expect("message").contains("31 days"));
+        f.ends_at = "2026-04-10T10:00".into();
+        assert!(f.validate().is_ok(), "exactly 31 days");
+        for (field, value) in [("title", "Evil\nX-INJECTED:1"), ("venue", "Hall\tB")] {
+            let mut f = form();
+            if field == "title" {
+                f.title = value.into();
+            } else {
+                f.venue = value.into();
+            }
+            assert!(f.validate().unwrap_err().has(field), "{field}");
+        }
+        let mut f = form();
+        f.description = "One\r\nTwo\tcolumns".into();
+        assert_eq!(f.validate().expect("multi-line").description, "One\nTwo\tcolumns");
+    }
+
+    #[test]
     fn nonexistent_local_times_are_refused() {
         let mut f = form();
         // Clocks jump from 02:00 to 03:00 in Brussels on 29 March 2026.
