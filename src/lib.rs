@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod ical;
 pub mod mail;
 pub mod matchmaking;
 pub mod web;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::db::schema::users;
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::web::FormErrors;
+use crate::web::{text, FormErrors};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = users)]
@@ -108,9 +108,11 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<User>, App
     Ok(users::table.filter(users::email.eq(email)).select(User::as_select()).first(conn).optional()?)
 }
 
-/// E-mail addresses are compared case-insensitively: stored trimmed and lowercased.
+/// E-mail addresses are compared case-insensitively: stored trimmed and lowercased. Control
+/// characters are dropped: no address has them (`check_email` refuses them), and a NUL would
+/// fail a PostgreSQL query with a 500 when a typed address is only looked up.
 pub fn normalise_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    email.trim().chars().filter(|c| !c.is_control()).collect::<String>().to_lowercase()
 }
 
 pub const NAME_MAX: usize = 100;
@@ -118,20 +120,16 @@ pub const EMAIL_MAX: usize = 254;
 pub const PASSWORD_MIN: usize = 10;
 pub const PASSWORD_MAX: usize = 128;
 
-pub fn check_name(errors: &mut FormErrors, field: &str, name: &str) {
-    let n = name.trim();
-    if n.is_empty() {
-        errors.add(field, "Please enter your name.");
-    } else if n.chars().count() > NAME_MAX {
-        errors.add(field, format!("Please keep your name under {NAME_MAX} characters."));
-    } else if n.chars().any(char::is_control) {
-        errors.add(field, "Your name contains characters that are not allowed.");
-    }
+/// A person's name: one line (it goes into mail headers), at most `NAME_MAX` characters.
+pub fn check_name(errors: &mut FormErrors, field: &str, name: &str) -> String {
+    text::required_line(errors, field, name, NAME_MAX, "Please enter your name.")
 }
 
 pub fn check_email(errors: &mut FormErrors, field: &str, email: &str) {
     let e = normalise_email(email);
-    if e.is_empty() {
+    if email.trim().chars().any(char::is_control) {
+        errors.add(field, "This does not look like an e-mail address (name@example.org).");
+    } else if e.is_empty() {
         errors.add(field, "Please enter your e-mail address.");
     } else if e.len() > EMAIL_MAX {
         errors.add(field, format!("An e-mail address has at most {EMAIL_MAX} characters."));
@@ -227,18 +225,14 @@ impl ProfileForm {
     /// Trims the input and checks every field; returns the cleaned form or the messages.
     pub fn validate(&self) -> Result<ProfileForm, FormErrors> {
         let mut e = FormErrors::default();
-        check_name(&mut e, "name", &self.name);
         let clean = ProfileForm {
-            name: self.name.trim().to_string(),
-            organisation: self.organisation.trim().to_string(),
+            name: check_name(&mut e, "name", &self.name),
+            organisation: text::line(&mut e, "organisation", &self.organisation, ORGANISATION_MAX),
             sector: self.sector.trim().to_string(),
             country: self.country.trim().to_uppercase(),
-            job_title: self.job_title.trim().to_string(),
-            bio: self.bio.trim().replace("\r\n", "\n"),
+            job_title: text::line(&mut e, "job_title", &self.job_title, JOB_TITLE_MAX),
+            bio: text::lines(&mut e, "bio", &self.bio, BIO_MAX),
         };
-        limit(&mut e, "organisation", &clean.organisation, ORGANISATION_MAX);
-        limit(&mut e, "job_title", &clean.job_title, JOB_TITLE_MAX);
-        limit(&mut e, "bio", &clean.bio, BIO_MAX);
         if !clean.sector.is_empty() && sector_label(&clean.sector).is_empty() {
             e.add("sector", "Please choose a sector from the list.");
         }
@@ -246,14 +240,6 @@ impl ProfileForm {
             e.add("country", "Please choose a country from the list.");
         }
         e.into_result(clean)
-    }
-}
-
-fn limit(e: &mut FormErrors, field: &str, value: &str, max: usize) {
-    if value.chars().count() > max {
-        e.add(field, format!("Please keep this under {max} characters."));
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        e.add(field, "This contains characters that are not allowed.");
     }
 }
 

@@ -4,16 +4,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use icalendar::{Calendar, Component, EventLike, EventStatus};
+use chrono::{NaiveDate, TimeZone};
 use serde_json::json;
 
 use super::model::{Programme, Session};
 use crate::events::model::Event;
-
-fn utc(t: chrono::NaiveDateTime) -> DateTime<Utc> {
-    DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)
-}
+use crate::ical::{Calendar, Entry};
 
 pub fn session_url(base_url: &str, event: &Event, s: &Session) -> String {
     format!("{base_url}/events/{}/sessions/{}", event.slug, s.id)
@@ -21,8 +17,7 @@ pub fn session_url(base_url: &str, event: &Event, s: &Session) -> String {
 
 /// One VEVENT per session. UID from the session's guid, SEQUENCE from its change counter,
 /// DTSTAMP from its last change (so an unchanged feed is byte-for-byte the same).
-fn session_entry(base_url: &str, event: &Event, p: &Programme, s: &Session) -> icalendar::Event {
-    let mut e = icalendar::Event::new();
+fn session_entry(base_url: &str, event: &Event, p: &Programme, s: &Session) -> Entry {
     let speakers = p.speaker_line(s.id);
     let mut description = String::new();
     if !speakers.is_empty() {
@@ -38,24 +33,14 @@ fn session_entry(base_url: &str, event: &Event, p: &Programme, s: &Session) -> i
         (false, true) => room.to_string(),
         _ => event.venue.clone(),
     };
-    e.uid(&format!("{}@liaison", s.guid))
-        .sequence(s.sequence.max(0) as u32)
-        .timestamp(utc(s.updated_at))
+    Entry::new(&format!("{}@liaison", s.guid), i64::from(s.sequence), s.updated_at)
         .summary(&s.title)
-        .starts(utc(s.starts_at))
-        .ends(utc(s.ends_at))
+        .times(s.starts_at, s.ends_at)
         .description(&description)
         .url(&session_url(base_url, event, s))
-        .status(if s.is_cancelled() { EventStatus::Cancelled } else { EventStatus::Confirmed });
-    if !location.is_empty() {
-        e.location(&location);
-    }
-    let track = p.track_name(s.track_id);
-    if !track.is_empty() {
-        // categories() escapes the TEXT value: a comma must not split the track into two.
-        e.categories([track]);
-    }
-    e.done()
+        .cancelled(s.is_cancelled())
+        .location(&location)
+        .category(p.track_name(s.track_id))
 }
 
 /// The public programme, or (with `only`) a person's chosen sessions; `extra` adds further
@@ -66,12 +51,10 @@ pub fn calendar(
     p: &Programme,
     name: &str,
     only: Option<&[i64]>,
-    extra: Vec<icalendar::Event>,
+    extra: Vec<Entry>,
 ) -> String {
-    let mut cal = Calendar::new();
-    cal.name(name).append_property(("METHOD", "PUBLISH"));
-    cal.append_property(("X-WR-TIMEZONE", event.timezone.as_str()));
-    cal.append_property(("REFRESH-INTERVAL;VALUE=DURATION", "PT1H"));
+    let mut cal = Calendar::new("PUBLISH", name);
+    cal.timezone(&event.timezone).refresh_hourly();
     for s in &p.sessions {
         if only.is_none_or(|ids| ids.contains(&s.id)) {
             cal.push(session_entry(base_url, event, p, s));
@@ -80,7 +63,7 @@ pub fn calendar(
     for e in extra {
         cal.push(e);
     }
-    cal.done().to_string()
+    cal.render()
 }
 
 // ---------- frab ----------
@@ -123,10 +106,11 @@ fn room_label<'a>(event: &'a Event, p: &'a Programme, s: &Session) -> &'a str {
 /// Scheduled sessions grouped by local day and room, in time order.
 fn by_day<'a>(event: &Event, p: &'a Programme) -> BTreeMap<NaiveDate, BTreeMap<String, Vec<&'a Session>>> {
     let mut days: BTreeMap<NaiveDate, BTreeMap<String, Vec<&Session>>> = BTreeMap::new();
-    // Every day of the event appears, even without sessions.
+    // Every day of the event appears, even without sessions; at most EVENT_DAYS_MAX + 1 of
+    // them, so a range stored before events were bounded cannot make the export unbounded.
     let (first, last) = (event.local(event.starts_at).date_naive(), event.local(event.ends_at).date_naive());
     let mut d = first;
-    loop {
+    for _ in 0..=crate::events::model::EVENT_DAYS_MAX {
         days.entry(d).or_default();
         match d.succ_opt() {
             Some(next) if next <= last => d = next,
@@ -170,7 +154,7 @@ fn xml_escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
             // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
+            c if ((c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t')) || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
             c => out.push(c),
         }
     }

@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::db::schema::{agenda_sessions as s, rooms, session_speakers as sp, tracks};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::events::model::{parse_local, text_limit, to_utc, Event};
+use crate::events::model::{parse_local, to_utc, Event};
+use crate::web::text::{self, OneLine};
 use crate::web::FormErrors;
 
 pub const KINDS: &[(&str, &str)] = &[
@@ -202,6 +203,10 @@ pub const TITLE_MAX: usize = 200;
 pub const ABSTRACT_MAX: usize = 10_000;
 pub const NAME_MAX: usize = 120;
 pub const SPEAKERS_MAX: usize = 20;
+/// Generous caps per event, so every programme export has a size bound by construction.
+pub const ROOMS_MAX: i64 = 100;
+pub const TRACKS_MAX: i64 = 50;
+pub const SESSIONS_MAX: i64 = 1000;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -234,12 +239,7 @@ fn optional_count(e: &mut FormErrors, field: &str, value: &str) -> Option<i32> {
 }
 
 fn required_name(e: &mut FormErrors, field: &str, value: &str, what: &str) -> String {
-    let v = value.trim().to_string();
-    if v.is_empty() {
-        e.add(field, format!("Please give the {what} a name."));
-    }
-    text_limit(e, field, &v, NAME_MAX);
-    v
+    text::required_line(e, field, value, NAME_MAX, &format!("Please give the {what} a name."))
 }
 
 impl RoomForm {
@@ -352,13 +352,8 @@ impl SessionForm {
     /// Checks the form against the event (its time zone and dates) and its rooms and tracks.
     pub fn validate(&self, event: &Event, room_ids: &[i64], track_ids: &[i64]) -> Result<SessionInput, FormErrors> {
         let mut e = FormErrors::default();
-        let title = self.title.trim().to_string();
-        if title.is_empty() {
-            e.add("title", "Please give the session a title.");
-        }
-        text_limit(&mut e, "title", &title, TITLE_MAX);
-        let abstract_text = self.abstract_text.trim().replace("\r\n", "\n");
-        text_limit(&mut e, "abstract_text", &abstract_text, ABSTRACT_MAX);
+        let title = text::required_line(&mut e, "title", &self.title, TITLE_MAX, "Please give the session a title.");
+        let abstract_text = text::lines(&mut e, "abstract_text", &self.abstract_text, ABSTRACT_MAX);
         let kind = self.kind.trim().to_string();
         if kind_label(&kind).is_empty() {
             e.add("kind", "Please choose a kind of session.");
@@ -373,6 +368,10 @@ impl SessionForm {
             match parse_local(value) {
                 Err(msg) => {
                     e.add(field, msg);
+                    None
+                }
+                Ok(local) if crate::events::model::year_problem(local).is_some() => {
+                    e.add(field, crate::events::model::year_problem(local).unwrap_or_default());
                     None
                 }
                 Ok(local) => match to_utc(tz, local) {
@@ -432,22 +431,34 @@ impl SessionForm {
 }
 
 fn looks_like_email(s: &str) -> bool {
-    s.contains('@') && s.len() <= 254 && !s.contains(char::is_whitespace)
+    s.contains('@') && s.len() <= 254 && !s.contains(|c: char| c.is_whitespace() || c.is_control())
 }
 
-fn parse_speakers(e: &mut FormErrors, text: &str) -> Vec<SpeakerInput> {
+pub const AFFILIATION_MAX: usize = 200;
+
+fn parse_speakers(e: &mut FormErrors, raw: &str) -> Vec<SpeakerInput> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
+    // Line ends normalised first, so a lone CR cannot hide inside one speaker's line.
+    let all = text::lines(e, "speakers", raw, SPEAKERS_MAX * (NAME_MAX + AFFILIATION_MAX + 260));
+    if e.has("speakers") {
+        return out;
+    }
+    for (i, line) in all.lines().map(str::trim).filter(|l| !l.is_empty()).enumerate() {
         let mut parts = line.split('|').map(str::trim);
-        let name = parts.next().unwrap_or("").to_string();
-        let affiliation = parts.next().unwrap_or("").to_string();
+        let name = OneLine::parse(parts.next().unwrap_or(""), NAME_MAX);
+        let affiliation = OneLine::parse(parts.next().unwrap_or(""), AFFILIATION_MAX);
         let email = parts.next().unwrap_or("").to_lowercase();
+        let (name, affiliation) = match (name, affiliation) {
+            (Ok(n), Ok(a)) => (n.into_string(), a.into_string()),
+            (Err(p), _) | (_, Err(p)) => {
+                e.add("speakers", format!("Line {}: {}", i + 1, p.message()));
+                continue;
+            }
+        };
         if parts.next().is_some() {
             e.add("speakers", format!("Line {}: use at most three parts, Name | Affiliation | e-mail.", i + 1));
         } else if name.is_empty() {
             e.add("speakers", format!("Line {}: every speaker needs a name.", i + 1));
-        } else if name.chars().count() > NAME_MAX || affiliation.chars().count() > 200 {
-            e.add("speakers", format!("Line {}: the name or affiliation is too long.", i + 1));
         } else if !email.is_empty() && !looks_like_email(&email) {
             e.add("speakers", format!("Line {}: \"{email}\" is not an e-mail address.", i + 1));
         }

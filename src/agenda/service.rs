@@ -5,7 +5,7 @@
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
-use super::model::{Programme, RoomInput, Session, SessionInput, TrackInput};
+use super::model::{Programme, RoomInput, Session, SessionInput, TrackInput, ROOMS_MAX, SESSIONS_MAX, TRACKS_MAX};
 use crate::db::schema::{
     agenda_sessions as s, registrations, rooms, session_changes as sc, session_signups as su, session_speakers as sp,
     tracks, users,
@@ -54,6 +54,12 @@ pub fn save_room(
                 }
             }
             None => {
+                let n: i64 = rooms::table.filter(rooms::event_id.eq(event_id)).count().get_result(c)?;
+                if n >= ROOMS_MAX {
+                    let mut e = FormErrors::default();
+                    e.add("name", format!("An event can have at most {ROOMS_MAX} rooms."));
+                    return Ok(Err(e));
+                }
                 let pos: Option<i32> = rooms::table
                     .filter(rooms::event_id.eq(event_id))
                     .select(diesel::dsl::max(rooms::position))
@@ -103,6 +109,12 @@ pub fn save_track(
                 }
             }
             None => {
+                let n: i64 = tracks::table.filter(tracks::event_id.eq(event_id)).count().get_result(c)?;
+                if n >= TRACKS_MAX {
+                    let mut e = FormErrors::default();
+                    e.add("name", format!("An event can have at most {TRACKS_MAX} tracks."));
+                    return Ok(Err(e));
+                }
                 let pos: Option<i32> = tracks::table
                     .filter(tracks::event_id.eq(event_id))
                     .select(diesel::dsl::max(tracks::position))
@@ -228,6 +240,12 @@ pub fn create_session(
     input: &SessionInput,
 ) -> Result<Result<Session, FormErrors>, AppError> {
     crate::db::write_transaction(c, |c| {
+        let n: i64 = s::table.filter(s::event_id.eq(event.id)).count().get_result(c)?;
+        if n >= SESSIONS_MAX {
+            let mut e = FormErrors::default();
+            e.add("title", format!("An event can have at most {SESSIONS_MAX} sessions, cancelled ones included."));
+            return Ok(Err(e));
+        }
         let accounts = match speaker_accounts(c, input)? {
             Ok(a) => a,
             Err(e) => return Ok(Err(e)),

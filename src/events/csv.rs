@@ -1,8 +1,10 @@
 //! CSV in and out: the registrant export (RFC 4180, UTF-8 with a byte-order mark so
 //! spreadsheets detect the encoding, CRLF line ends, cells that would start a formula
-//! neutralised) and the invitee import, which reports each bad row by line and keeps the good.
+//! neutralised) and the invitee import, which reports every bad row by its line; one bad row
+//! refuses the whole file, so nothing is half imported.
 
 use crate::accounts::model::{check_email, normalise_email, EMAIL_MAX, NAME_MAX, ORGANISATION_MAX};
+use crate::web::text::{self, OneLine, TextProblem};
 use crate::web::FormErrors;
 
 pub const IMPORT_MAX_ROWS: usize = 5000;
@@ -52,7 +54,8 @@ pub struct Import {
 
 /// Reads an invitee list. The header row names the columns (name, email, organisation, in any
 /// order; "e-mail" and "organization" are accepted too). A problem with the file as a whole
-/// (not UTF-8, no header, missing columns) is an `Err`; a bad row is reported in `bad`.
+/// (not UTF-8, no header, missing columns) is an `Err`; a bad row is reported in `bad`, and the
+/// caller then invites nobody.
 pub fn parse_invitees(data: &[u8]) -> Result<Import, String> {
     let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     if std::str::from_utf8(data).is_err() {
@@ -109,28 +112,38 @@ pub fn parse_invitees(data: &[u8]) -> Result<Import, String> {
             continue;
         }
         let (name, email, organisation) = (&record[name_col], &record[email_col], &record[org_col]);
+        // The same one-line rules as the forms: a name with a line break would end up in a
+        // mail header.
+        let name = OneLine::required(name, NAME_MAX);
+        let organisation = OneLine::parse(organisation, ORGANISATION_MAX);
         let mut e = FormErrors::default();
         check_email(&mut e, "email", email);
-        let problem = if name.is_empty() {
-            Some("The name is missing.".to_string())
-        } else if name.chars().count() > NAME_MAX {
-            Some(format!("The name is longer than {NAME_MAX} characters."))
-        } else if let Some(m) = e.get("email") {
-            Some(format!("E-mail \"{}\": {m}", truncate(email, EMAIL_MAX)))
-        } else if organisation.chars().count() > ORGANISATION_MAX {
-            Some(format!("The organisation is longer than {ORGANISATION_MAX} characters."))
-        } else if !seen.insert(normalise_email(email)) {
-            Some(format!("{} appears more than once in the file.", normalise_email(email)))
-        } else {
-            None
+        let problem = match (&name, &organisation) {
+            (Err(TextProblem::Empty), _) => Some("The name is missing.".to_string()),
+            (Err(TextProblem::TooLong { .. }), _) => Some(format!("The name is longer than {NAME_MAX} characters.")),
+            (Err(p), _) => Some(format!("The name: {}", p.message())),
+            _ if e.get("email").is_some() => {
+                let shown = text::flatten(&truncate(email, EMAIL_MAX));
+                Some(format!("E-mail \"{shown}\": {}", e.get("email").unwrap_or_default()))
+            }
+            (_, Err(TextProblem::TooLong { .. })) => {
+                Some(format!("The organisation is longer than {ORGANISATION_MAX} characters."))
+            }
+            (_, Err(p)) => Some(format!("The organisation: {}", p.message())),
+            _ if !seen.insert(normalise_email(email)) => {
+                Some(format!("{} appears more than once in the file.", normalise_email(email)))
+            }
+            _ => None,
         };
-        match problem {
-            Some(message) => out.bad.push(LineError { line, message }),
-            None => out.good.push(Invitee {
-                name: name.to_string(),
+        match (problem, name, organisation) {
+            (None, Ok(name), Ok(organisation)) => out.good.push(Invitee {
+                name: name.into_string(),
                 email: normalise_email(email),
-                organisation: organisation.to_string(),
+                organisation: organisation.into_string(),
             }),
+            (problem, _, _) => {
+                out.bad.push(LineError { line, message: problem.unwrap_or_else(|| "This row is not valid.".into()) })
+            }
         }
     }
     Ok(out)

@@ -1,23 +1,17 @@
-//! The calendar entry of a registration (RFC 5545, written by the icalendar crate, which folds
-//! lines at 75 octets). The UID is fixed per registration; SEQUENCE grows with every update
-//! so calendar clients replace the entry instead of adding a second one.
-
-use chrono::{DateTime, Utc};
-use icalendar::{Calendar, Component, EventLike, EventStatus};
+//! The calendar entry of a registration (RFC 5545, written by `crate::ical`, which escapes and
+//! folds). The UID is fixed per registration; SEQUENCE grows with every update so calendar
+//! clients replace the entry instead of adding a second one.
 
 use super::model::Event;
 use super::registration::Registration;
+use crate::ical::{Calendar, Entry};
 use crate::mail::Attachment;
 
 pub fn registration_calendar(base_url: &str, event: &Event, reg: &Registration, cancelled: bool) -> String {
-    let mut entry = icalendar::Event::new();
-    entry
-        .uid(&reg.ical_uid)
-        .sequence((event.sequence.max(0) + reg.ical_sequence.max(0)) as u32)
-        .timestamp(Utc::now())
+    let sequence = i64::from(event.sequence.max(0)) + i64::from(reg.ical_sequence.max(0));
+    let entry = Entry::new(&reg.ical_uid, sequence, crate::db::now())
         .summary(&event.title)
-        .starts(DateTime::<Utc>::from_naive_utc_and_offset(event.starts_at, Utc))
-        .ends(DateTime::<Utc>::from_naive_utc_and_offset(event.ends_at, Utc))
+        .times(event.starts_at, event.ends_at)
         .url(&format!("{base_url}/events/{}", event.slug))
         .description(&format!(
             "{}\n\nTimes: {} ({})\n{base_url}/events/{}",
@@ -25,16 +19,12 @@ pub fn registration_calendar(base_url: &str, event: &Event, reg: &Registration, 
             event.when_label(),
             event.timezone,
             event.slug
-        ));
-    let place = event.place_label();
-    if !place.is_empty() {
-        entry.location(&place);
-    }
-    entry.status(if cancelled { EventStatus::Cancelled } else { EventStatus::Confirmed });
-    let mut cal = Calendar::new();
-    cal.append_property(("METHOD", if cancelled { "CANCEL" } else { "PUBLISH" }));
-    cal.name(&event.title).push(entry.done());
-    cal.done().to_string()
+        ))
+        .location(&event.place_label())
+        .cancelled(cancelled);
+    let mut cal = Calendar::new(if cancelled { "CANCEL" } else { "PUBLISH" }, &event.title);
+    cal.push(entry);
+    cal.render()
 }
 
 pub fn attachment(base_url: &str, event: &Event, reg: &Registration, cancelled: bool) -> Attachment {
@@ -48,6 +38,7 @@ pub fn attachment(base_url: &str, event: &Event, reg: &Registration, cancelled: 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use icalendar::{Component, EventStatus};
 
     #[test]
     fn calendar_parses_with_stable_uid_and_sequence() {
@@ -58,13 +49,14 @@ mod tests {
         let text = registration_calendar("https://liaison.example.org", &ev, &reg, false);
         assert!(text.lines().all(|l| l.len() <= 75), "unfolded line in\n{text}");
         assert!(text.contains("\r\n"));
-        let parsed: Calendar = text.parse().expect("parses");
+        let parsed: icalendar::Calendar = text.parse().expect("parses");
         let e = parsed.events().next().expect("one event");
         assert_eq!(e.get_uid(), Some("reg-abc@liaison"));
         assert_eq!(e.get_sequence(), Some(3));
         assert_eq!(e.get_status(), Some(EventStatus::Confirmed));
         assert!(e.get_timestamp().is_some());
-        let cancelled: Calendar = registration_calendar("https://x", &ev, &reg, true).parse().expect("parses");
+        let cancelled: icalendar::Calendar =
+            registration_calendar("https://x", &ev, &reg, true).parse().expect("parses");
         assert_eq!(cancelled.events().next().and_then(|e| e.get_status()), Some(EventStatus::Cancelled));
         assert_eq!(cancelled.property_value("METHOD"), Some("CANCEL"));
     }

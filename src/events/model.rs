@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::db::schema::{event_organisers, events};
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::web::FormErrors;
+use crate::web::{text, FormErrors};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
 #[diesel(table_name = events)]
@@ -201,6 +201,10 @@ pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<Event>, AppError> {
 }
 
 pub fn find_by_slug(conn: &mut DbConn, slug: &str) -> Result<Option<Event>, AppError> {
+    // No slug has a control character; a NUL would fail the query on PostgreSQL.
+    if slug.chars().any(char::is_control) {
+        return Ok(None);
+    }
     Ok(events::table.filter(events::slug.eq(slug)).select(Event::as_select()).first(conn).optional()?)
 }
 
@@ -220,6 +224,19 @@ pub const DESCRIPTION_MAX: usize = 20_000;
 pub const VENUE_MAX: usize = 200;
 pub const ADDRESS_MAX: usize = 500;
 pub const CAPACITY_MAX: i64 = 100_000;
+/// Events, their registration windows and everything inside them lie in these years.
+pub const YEAR_MIN: i32 = 2000;
+pub const YEAR_MAX: i32 = 2100;
+/// The longest event, in days: every export of an event is bounded by it (and by the caps on
+/// sessions, rooms and tracks), never by whatever range someone typed.
+pub const EVENT_DAYS_MAX: i64 = 31;
+
+/// A message when `t` lies outside the years events may use.
+pub fn year_problem(t: NaiveDateTime) -> Option<String> {
+    use chrono::Datelike;
+    (!(YEAR_MIN..=YEAR_MAX).contains(&t.year()))
+        .then(|| format!("Please give a date between the years {YEAR_MIN} and {YEAR_MAX}."))
+}
 
 /// The event form as typed: every field a string, so a refused form comes back unchanged.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -287,22 +304,15 @@ impl EventForm {
 
     pub fn validate(&self) -> Result<EventInput, FormErrors> {
         let mut e = FormErrors::default();
-        let title = self.title.trim().to_string();
-        if title.is_empty() {
-            e.add("title", "Please give the event a title.");
-        }
-        text_limit(&mut e, "title", &title, TITLE_MAX);
+        let title = text::required_line(&mut e, "title", &self.title, TITLE_MAX, "Please give the event a title.");
         let slug = self.slug.trim().to_lowercase();
         let slug = if slug.is_empty() { slugify(&title) } else { slug };
         if let Some(msg) = slug_problem(&slug) {
             e.add("slug", msg);
         }
-        let description = self.description.trim().replace("\r\n", "\n");
-        text_limit(&mut e, "description", &description, DESCRIPTION_MAX);
-        let venue = self.venue.trim().to_string();
-        text_limit(&mut e, "venue", &venue, VENUE_MAX);
-        let address = self.address.trim().replace("\r\n", "\n");
-        text_limit(&mut e, "address", &address, ADDRESS_MAX);
+        let description = text::lines(&mut e, "description", &self.description, DESCRIPTION_MAX);
+        let venue = text::line(&mut e, "venue", &self.venue, VENUE_MAX);
+        let address = text::lines(&mut e, "address", &self.address, ADDRESS_MAX);
 
         let timezone = self.timezone.trim().to_string();
         let tz = match timezone.parse::<Tz>() {
@@ -325,6 +335,10 @@ impl EventForm {
                     e.add(field, msg);
                     None
                 }
+                (Ok(local), _) if year_problem(local).is_some() => {
+                    e.add(field, year_problem(local).unwrap_or_default());
+                    None
+                }
                 (Ok(local), Some(tz)) => match to_utc(tz, local) {
                     Some(t) => Some(t),
                     None => {
@@ -342,6 +356,11 @@ impl EventForm {
         if let (Some(s), Some(en)) = (starts_at, ends_at) {
             if en <= s {
                 e.add("ends_at", "The end must be after the start.");
+            } else if en - s > chrono::TimeDelta::days(EVENT_DAYS_MAX) {
+                e.add(
+                    "ends_at",
+                    format!("An event can last at most {EVENT_DAYS_MAX} days; split a longer programme into several events."),
+                );
             }
         }
         if let (Some(o), Some(c)) = (opens, closes) {
@@ -403,14 +422,6 @@ impl EventForm {
             requires_approval: self.approval_checked(),
             status,
         })
-    }
-}
-
-pub fn text_limit(e: &mut FormErrors, field: &str, value: &str, max: usize) {
-    if value.chars().count() > max {
-        e.add(field, format!("Please keep this under {max} characters."));
-    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        e.add(field, "This contains characters that are not allowed.");
     }
 }
 
@@ -604,6 +615,35 @@ mod tests {
         assert!(f.validate().unwrap_err().has("capacity"));
         f.capacity = "".into();
         assert_eq!(f.validate().expect("unlimited").capacity, None);
+    }
+
+    #[test]
+    fn years_and_length_are_bounded_and_one_line_fields_refuse_line_breaks() {
+        let mut f = form();
+        f.starts_at = "0001-01-01T09:00".into();
+        assert!(f.validate().unwrap_err().get("starts_at").expect("message").contains("2000 and 2100"));
+        let mut f = form();
+        f.registration_opens_at = "1999-12-31T09:00".into();
+        assert!(f.validate().unwrap_err().has("registration_opens_at"));
+        let mut f = form();
+        // Brussels moves from UTC+1 to UTC+2 in between: 10:00 local on 10 April is 31 days after
+        // the start in real time.
+        f.ends_at = "2026-04-10T10:01".into();
+        assert!(f.validate().unwrap_err().get("ends_at").expect("message").contains("31 days"));
+        f.ends_at = "2026-04-10T10:00".into();
+        assert!(f.validate().is_ok(), "exactly 31 days");
+        for (field, value) in [("title", "Evil\nX-INJECTED:1"), ("venue", "Hall\tB")] {
+            let mut f = form();
+            if field == "title" {
+                f.title = value.into();
+            } else {
+                f.venue = value.into();
+            }
+            assert!(f.validate().unwrap_err().has(field), "{field}");
+        }
+        let mut f = form();
+        f.description = "One\r\nTwo\tcolumns".into();
+        assert_eq!(f.validate().expect("multi-line").description, "One\nTwo\tcolumns");
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::app::AppState;
 use crate::audit::AuditEntry;
 use crate::error::{AppError, AppResult};
 use crate::web::form::FormData;
-use crate::web::{redirect, render, render_status, url_encode, Authed, FormErrors, PageCtx, SessionUser};
+use crate::web::{redirect, render, render_status, text, url_encode, Authed, FormErrors, PageCtx, SessionUser};
 
 type State = web::Data<AppState>;
 const UNPROCESSABLE: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
@@ -554,14 +554,18 @@ pub async fn import(o: OrganiserCtx, state: State, mp: Multipart) -> AppResult<H
         Ok(p) => p,
         Err(e) => return render_status(UNPROCESSABLE, &page(o, Some(e), 0, vec![])),
     };
+    // One bad row refuses the file: the organiser corrects it and sends it again, without
+    // wondering who of the others was already invited.
+    if !parsed.bad.is_empty() {
+        return render_status(UNPROCESSABLE, &page(o, None, 0, parsed.bad));
+    }
     let invited = parsed.good.len();
     if invited > 0 {
         let (id, uid, base, good) = (o.event.id, o.user.id, state.base_url.clone(), parsed.good);
         state.db.run(move |c| service::invite_attendees(c, &base, id, uid, &good)).await?;
         state.wake_mailer();
     }
-    let status = if parsed.bad.is_empty() { StatusCode::OK } else { UNPROCESSABLE };
-    render_status(status, &page(o, None, invited, parsed.bad))
+    render(&page(o, None, invited, Vec::new()))
 }
 
 // ---------- announcements ----------
@@ -602,8 +606,10 @@ pub const SUBJECT_MAX: usize = 150;
 pub const BODY_MAX: usize = 10_000;
 
 pub async fn announce(o: OrganiserCtx, state: State, form: FormData) -> AppResult<HttpResponse> {
-    let subject = form.get("subject").trim().to_string();
-    let body = form.get("body").trim().replace("\r\n", "\n");
+    let mut errors = FormErrors::default();
+    let subject =
+        text::required_line(&mut errors, "subject", form.get("subject"), SUBJECT_MAX, "Please write a subject.");
+    let body = text::required_lines(&mut errors, "body", form.get("body"), BODY_MAX, "Please write the message.");
     // In the order of the status list, each once: a repeated value must not mail anyone twice.
     let chosen = form.all("status");
     let statuses: Vec<String> = registration::STATUSES
@@ -611,18 +617,6 @@ pub async fn announce(o: OrganiserCtx, state: State, form: FormData) -> AppResul
         .filter(|(code, _)| chosen.contains(code))
         .map(|(code, _)| code.to_string())
         .collect();
-    let mut errors = FormErrors::default();
-    if subject.is_empty() {
-        errors.add("subject", "Please write a subject.");
-    }
-    model::text_limit(&mut errors, "subject", &subject, SUBJECT_MAX);
-    if subject.contains('\n') {
-        errors.add("subject", "The subject must fit on one line.");
-    }
-    if body.is_empty() {
-        errors.add("body", "Please write the message.");
-    }
-    model::text_limit(&mut errors, "body", &body, BODY_MAX);
     if statuses.is_empty() {
         errors.add("status", "Choose at least one group of registrants.");
     }

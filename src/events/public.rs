@@ -235,7 +235,9 @@ pub async fn register_submit(
     let id = event.id;
     let questions = state.db.run(move |c| questions::for_event(c, id)).await?;
     let profile = ProfileForm {
-        name: user.name.clone(),
+        // Not changed here: a name stored before the current rules must not block the form
+        // with a message it does not show.
+        name: "-".into(),
         organisation: form.get("organisation").to_string(),
         sector: form.get("sector").to_string(),
         country: form.get("country").to_string(),

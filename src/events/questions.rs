@@ -4,11 +4,11 @@
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::model::text_limit;
 use crate::db::schema::registration_questions as rq;
 use crate::db::{now, DbConn};
 use crate::error::AppError;
 use crate::web::form::FormData;
+use crate::web::text;
 use crate::web::FormErrors;
 
 pub const KINDS: &[(&str, &str)] = &[
@@ -102,15 +102,16 @@ impl QuestionForm {
         if !KINDS.iter().any(|(k, _)| *k == kind) {
             e.add("kind", "Please choose a kind of question.");
         }
-        let label = self.label.trim().to_string();
-        if label.is_empty() {
-            e.add("label", "Please write the question.");
-        }
-        text_limit(&mut e, "label", &label, LABEL_MAX);
-        let help = self.help.trim().to_string();
-        text_limit(&mut e, "help", &help, HELP_MAX);
-        let choices: Vec<&str> = self.options.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let label = text::required_line(&mut e, "label", &self.label, LABEL_MAX, "Please write the question.");
+        let help = text::line(&mut e, "help", &self.help, HELP_MAX);
+        // Each choice is one line of the field; a choice is a one-line text like the label.
         let needs_choices = matches!(kind.as_str(), "single_choice" | "multiple_choice");
+        let options_text = if needs_choices {
+            text::lines(&mut e, "options", &self.options, OPTIONS_MAX * (OPTION_MAX + 1) * 2)
+        } else {
+            String::new()
+        };
+        let choices: Vec<&str> = options_text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
         if needs_choices {
             if choices.len() < 2 {
                 e.add("options", "Give at least two choices, one per line.");
@@ -118,13 +119,14 @@ impl QuestionForm {
                 e.add("options", format!("At most {OPTIONS_MAX} choices."));
             } else if choices.iter().any(|c| c.chars().count() > OPTION_MAX) {
                 e.add("options", format!("Keep each choice under {OPTION_MAX} characters."));
+            } else if let Some(p) = choices.iter().find_map(|c| text::one_line_problem(c)) {
+                e.add("options", p.message());
             } else {
                 let mut seen = std::collections::HashSet::new();
                 if !choices.iter().all(|c| seen.insert(c.to_lowercase())) {
                     e.add("options", "Each choice must be different.");
                 }
             }
-            text_limit(&mut e, "options", &choices.join("\n"), OPTIONS_MAX * (OPTION_MAX + 1));
         }
         let options = if needs_choices { choices.join("\n") } else { String::new() };
         e.into_result(QuestionInput { kind, label, help, options, required: !self.required.is_empty() })
@@ -217,12 +219,12 @@ pub fn read_answers(questions: &[Question], form: &FormData) -> Result<Answers, 
         let value = match q.kind.as_str() {
             "short_text" | "long_text" => {
                 let max = if q.kind == "short_text" { SHORT_ANSWER_MAX } else { LONG_ANSWER_MAX };
-                let v = form.get(&field).trim().replace("\r\n", "\n");
-                if q.kind == "short_text" && v.contains('\n') {
-                    e.add(&field, "Please keep this answer on one line.");
+                let raw = form.get(&field);
+                if q.kind == "short_text" {
+                    text::line(&mut e, &field, raw, max)
+                } else {
+                    text::lines(&mut e, &field, raw, max)
                 }
-                text_limit(&mut e, &field, &v, max);
-                v
             }
             "single_choice" => {
                 let v = form.get(&field).trim();

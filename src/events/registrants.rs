@@ -75,6 +75,16 @@ fn like_pattern(s: &str) -> String {
 
 /// Registrants of the event matching `f`, in registration order.
 pub fn list(c: &mut DbConn, event_id: i64, f: &Filter) -> Result<Vec<Row>, AppError> {
+    // Typed into a query string: no value of these columns has a control character, and a NUL
+    // would fail the query on PostgreSQL.
+    let clean = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
+    let f = &Filter {
+        status: clean(&f.status),
+        sector: clean(&f.sector),
+        country: clean(&f.country),
+        organisation: clean(&f.organisation),
+        q: clean(&f.q),
+    };
     let mut q = r::table
         .inner_join(users::table)
         .filter(r::event_id.eq(event_id))

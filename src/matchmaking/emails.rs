@@ -1,8 +1,8 @@
 //! The matchmaking e-mails. They share the events area's one-shape message (greeting,
 //! paragraphs, details, one button); the words live here.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use icalendar::{Calendar, Component, EventLike, EventStatus};
+use crate::ical::{Calendar, Entry};
+use chrono::NaiveDateTime;
 
 use super::service::{Person, ScheduleEntry};
 use crate::events::emails::EventMail;
@@ -173,44 +173,33 @@ pub fn top_matches(base_url: &str, event: &Event, name: &str, lines: &[String]) 
     )
 }
 
-fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)
-}
-
 /// One calendar entry per meeting: stable UID per meeting, the table and the partner.
-pub fn meeting_entry(base_url: &str, event: &Event, e: &ScheduleEntry) -> icalendar::Event {
+pub fn meeting_entry(base_url: &str, event: &Event, e: &ScheduleEntry) -> Entry {
     let partner = format!("{}{}", e.partner.name, org(&e.partner));
-    icalendar::Event::new()
-        .uid(&format!("meeting-{}@liaison", e.meeting.id))
-        .sequence(e.meeting.updated_at.and_utc().timestamp().rem_euclid(1 << 30) as u32)
-        .timestamp(utc(e.meeting.updated_at))
-        .summary(&format!("Meeting: {partner}"))
-        .starts(utc(e.slot.starts_at))
-        .ends(utc(e.slot.ends_at))
-        .location(&format!(
-            "Table {}{}",
-            e.meeting.table_no,
-            if event.venue.is_empty() { String::new() } else { format!(", {}", event.venue) }
-        ))
-        .description(&format!(
-            "One-to-one meeting with {partner} at {}.\n{}",
-            event.title,
-            meetings_link(base_url, event)
-        ))
-        .status(EventStatus::Confirmed)
-        .done()
+    Entry::new(
+        &format!("meeting-{}@liaison", e.meeting.id),
+        e.meeting.updated_at.and_utc().timestamp().rem_euclid(1 << 30),
+        e.meeting.updated_at,
+    )
+    .summary(&format!("Meeting: {partner}"))
+    .times(e.slot.starts_at, e.slot.ends_at)
+    .location(&format!(
+        "Table {}{}",
+        e.meeting.table_no,
+        if event.venue.is_empty() { String::new() } else { format!(", {}", event.venue) }
+    ))
+    .description(&format!("One-to-one meeting with {partner} at {}.\n{}", event.title, meetings_link(base_url, event)))
+    .cancelled(false)
 }
 
 pub fn schedule_calendar(base_url: &str, event: &Event, entries: &[ScheduleEntry]) -> Attachment {
-    let mut cal = Calendar::new();
-    cal.append_property(("METHOD", "PUBLISH"));
-    cal.name(&format!("Meetings · {}", event.title));
+    let mut cal = Calendar::new("PUBLISH", &format!("Meetings · {}", event.title));
     for e in entries {
         cal.push(meeting_entry(base_url, event, e));
     }
     Attachment {
         filename: format!("{}-meetings.ics", event.slug),
         content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-        body: cal.done().to_string(),
+        body: cal.render(),
     }
 }

@@ -5,9 +5,9 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use crate::db::schema::{match_settings, meeting_requests, meeting_slots, meetings, opportunities, topics};
-use crate::events::model::{parse_local, text_limit, to_utc, Event};
+use crate::events::model::{parse_local, to_utc, Event};
 use crate::web::form::FormData;
-use crate::web::FormErrors;
+use crate::web::{text, FormErrors};
 
 /// The taxonomy every event starts with; organisers edit it per event.
 pub const DEFAULT_TOPICS: &[(&str, &[&str])] = &[
@@ -280,11 +280,9 @@ pub struct Topic {
     pub position: i32,
 }
 
-pub fn check_topic_name(e: &mut FormErrors, field: &str, name: &str) {
-    if name.is_empty() {
-        e.add(field, "Please give the topic a name.");
-    }
-    text_limit(e, field, name, TOPIC_NAME_MAX);
+/// The topic's name, checked as a one-line text.
+pub fn check_topic_name(e: &mut FormErrors, field: &str, name: &str) -> String {
+    text::required_line(e, field, name, TOPIC_NAME_MAX, "Please give the topic a name.")
 }
 
 pub fn topic_category(code: &str) -> Option<&'static str> {
@@ -359,13 +357,14 @@ impl OpportunityForm {
                 "offer"
             }
         };
-        let title = self.title.trim().to_string();
-        if title.is_empty() {
-            e.add("title", "Please give a short title, e.g. \"Paediatric oncology cohort of 2,000 patients\".");
-        }
-        text_limit(&mut e, "title", &title, TITLE_MAX);
-        let description = self.description.trim().replace("\r\n", "\n");
-        text_limit(&mut e, "description", &description, DESCRIPTION_MAX);
+        let title = text::required_line(
+            &mut e,
+            "title",
+            &self.title,
+            TITLE_MAX,
+            "Please give a short title, e.g. \"Paediatric oncology cohort of 2,000 patients\".",
+        );
+        let description = text::lines(&mut e, "description", &self.description, DESCRIPTION_MAX);
         let mut topics: Vec<i64> = self.topics.iter().copied().filter(|t| known.contains(t)).collect();
         topics.sort_unstable();
         topics.dedup();
@@ -406,6 +405,10 @@ pub fn slots_in_window(start: NaiveDateTime, end: NaiveDateTime, minutes: i32) -
 /// or falls into a clock change.
 fn local_time(event: &Event, e: &mut FormErrors, field: &str, value: &str) -> Option<NaiveDateTime> {
     match parse_local(value.trim()).map(|t| to_utc(event.tz(), t)) {
+        Ok(Some(t)) if crate::events::model::year_problem(t).is_some() => {
+            e.add(field, crate::events::model::year_problem(t).unwrap_or_default());
+            None
+        }
         Ok(Some(t)) => Some(t),
         Ok(None) => {
             e.add(field, "That time does not exist in the event's time zone (clock change).");
@@ -467,8 +470,9 @@ impl MeetingRequest {
     }
 }
 
-pub fn check_message(e: &mut FormErrors, message: &str) {
-    text_limit(e, "message", message, MESSAGE_MAX);
+/// The note sent with a meeting request, checked as a multi-line text.
+pub fn check_message(e: &mut FormErrors, message: &str) -> String {
+    text::lines(e, "message", message, MESSAGE_MAX)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

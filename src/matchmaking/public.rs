@@ -13,10 +13,11 @@ use crate::accounts::model::{countries, SECTORS};
 use crate::app::AppState;
 use crate::db::schema::registrations as r;
 use crate::error::{AppError, AppResult};
-use crate::events::model::{text_limit, Event};
+use crate::events::model::Event;
 use crate::events::public::visible_event;
 use crate::web::form::FormData;
 use crate::web::limits::Action;
+use crate::web::text;
 use crate::web::{redirect, render, render_status, Authed, FormErrors, PageCtx};
 
 type State = web::Data<AppState>;
@@ -189,8 +190,7 @@ pub async fn save_profile(
 ) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
     let mut errors = FormErrors::default();
-    let about = form.get("about").trim().replace("\r\n", "\n");
-    text_limit(&mut errors, "about", &about, ABOUT_MAX);
+    let about = text::lines(&mut errors, "about", form.get("about"), ABOUT_MAX);
     let typed_cap = form.get("max_meetings").trim().to_string();
     let max_meetings = if typed_cap.is_empty() {
         None
@@ -476,9 +476,8 @@ pub async fn request(
     let p = participant_or_return!(state, authed, slug);
     let account = p.me.user_id.to_string();
     state.limits.check(Action::MeetingRequest, &crate::web::client_ip(&req), Some(&account))?;
-    let message = form.get("message").trim().replace("\r\n", "\n");
     let mut errors = FormErrors::default();
-    check_message(&mut errors, &message);
+    let message = check_message(&mut errors, form.get("message"));
     if !errors.is_empty() {
         return person_page(p, &state, other, UNPROCESSABLE, message, errors).await;
     }

@@ -116,7 +116,7 @@ pub fn add_topic(
     category: &str,
 ) -> Result<Result<(), FormErrors>, AppError> {
     let mut e = FormErrors::default();
-    check_topic_name(&mut e, "name", name);
+    let name = &check_topic_name(&mut e, "name", name);
     let cat = topic_category(category);
     if cat.is_none() {
         e.add("category", "Choose whether this is a therapeutic area or a capability.");
@@ -151,7 +151,7 @@ pub fn rename_topic(
     name: &str,
 ) -> Result<Result<(), FormErrors>, AppError> {
     let mut e = FormErrors::default();
-    check_topic_name(&mut e, "name", name);
+    let name = &check_topic_name(&mut e, "name", name);
     if e.is_empty() && topic_taken(c, event_id, name, Some(topic_id))? {
         e.add("name", "This event already has a topic of that name.");
     }

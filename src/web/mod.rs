@@ -8,6 +8,7 @@ pub mod form;
 pub mod limits;
 pub mod markdown;
 pub mod security;
+pub mod text;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -285,10 +286,15 @@ pub fn render_status<T: Template>(status: StatusCode, tpl: &T) -> Result<HttpRes
 /// 303 See Other: the answer to a successful form POST. A target that cannot be a header
 /// value (a control character that slipped through) goes home instead of failing with a 500.
 pub fn redirect(location: &str) -> HttpResponse {
-    let value = header::HeaderValue::from_str(location).unwrap_or_else(|_| {
-        tracing::warn!("refused redirect target with characters not allowed in a header");
-        header::HeaderValue::from_static("/")
-    });
+    // A header cannot carry control characters (browsers drop a tab, CR/LF fail the response):
+    // a target holding one, which only typed input can, goes home instead.
+    let value = Some(location)
+        .filter(|l| !l.chars().any(char::is_control))
+        .and_then(|l| header::HeaderValue::from_str(l).ok())
+        .unwrap_or_else(|| {
+            tracing::warn!("refused redirect target with characters not allowed in a header");
+            header::HeaderValue::from_static("/")
+        });
     HttpResponse::SeeOther().insert_header((header::LOCATION, value)).finish()
 }
 

@@ -945,7 +945,7 @@ async fn csv_import_invites_each_person_and_their_link_opens_the_invitation_page
 }
 
 #[actix_web::test]
-async fn csv_import_lists_bad_rows_by_line_number_and_invites_the_good_ones() {
+async fn csv_import_lists_bad_rows_by_line_number_and_invites_nobody_until_they_are_corrected() {
     let (app, sink) = TestApp::start().await;
     let owner = app.quick_user("Orla Owner", &email("owner"), "organiser").await;
     let id = create_event(&owner, &event_fields("Rows Rally", "rows-rally")).await;
@@ -956,9 +956,9 @@ async fn csv_import_lists_bad_rows_by_line_number_and_invites_the_good_ones() {
     );
     let r = owner.post_file(&format!("/organise/events/{id}/import"), "list.csv", file.into_bytes()).await;
     assert_eq!(r.status, 422, "{}", r.body);
-    assert!(r.has("id=\"import-done\">2 invitations sent."), "{}", r.body);
+    assert!(!r.has("import-done"), "{}", r.body);
     let bad = extract(&r.body, "id=\"import-bad\">", "</div>").expect("bad rows listed");
-    assert!(bad.contains("3 rows were not imported; the others were:"), "{bad}");
+    assert!(bad.contains("Nobody was invited: 3 rows need correcting first."), "{bad}");
     assert!(
         bad.contains("<li>Line 3: E-mail &#34;not-an-email&#34;: This does not look like an e-mail address"),
         "{bad}"
@@ -966,6 +966,12 @@ async fn csv_import_lists_bad_rows_by_line_number_and_invites_the_good_ones() {
     assert!(bad.contains("<li>Line 4: The name is missing.</li>"), "{bad}");
     assert!(bad.contains(&format!("<li>Line 7: {one} appears more than once in the file.</li>")), "{bad}");
     assert!(!bad.contains("Line 5") && !bad.contains("Line 6") && !bad.contains("Line 2"), "{bad}");
+    // Nothing half imported: the good rows wait for the corrected file.
+    assert_eq!(count_invitations(&app, id), 0);
+    let file = format!("email,name,organisation\n{one},Good One,Org\n{two},Good Two,\"Org, Ltd\"\n");
+    let r = owner.post_file(&format!("/organise/events/{id}/import"), "list.csv", file.into_bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.has("id=\"import-done\">2 invitations sent."), "{}", r.body);
     let invited: Vec<String> = app.with_conn(|c| {
         inv::table.filter(inv::event_id.eq(id)).order(inv::email).select(inv::email).load(c).expect("invitations")
     });

@@ -9,6 +9,7 @@ mod events_organise;
 mod events_registration;
 mod hardening_db;
 mod hardening_edge;
+mod hardening_input;
 mod hardening_mail;
 mod hardening_privacy;
 mod hardening_sessions;
