@@ -92,7 +92,8 @@ macro_rules! mail_templates {
 pub(crate) use mail_templates;
 
 /// A dead letter as admins see it (no bodies: they may hold single-use links).
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
 pub struct DeadLetter {
     pub id: i64,
     pub to_addr: String,
@@ -107,19 +108,7 @@ pub struct DeadLetter {
 pub fn dead_letters(conn: &mut DbConn, limit: i64) -> Result<(Vec<DeadLetter>, i64), AppError> {
     let dead = || outbox::table.filter(outbox::status.eq(worker::DEAD));
     let total = dead().count().get_result(conn)?;
-    let rows = dead()
-        .order(outbox::id.desc())
-        .limit(limit)
-        .select((
-            outbox::id,
-            outbox::to_addr,
-            outbox::to_name,
-            outbox::subject,
-            outbox::attempts,
-            outbox::last_error,
-            outbox::created_at,
-        ))
-        .load(conn)?;
+    let rows = dead().order(outbox::id.desc()).limit(limit).select(DeadLetter::as_select()).load(conn)?;
     Ok((rows, total))
 }
 
@@ -147,19 +136,7 @@ pub fn discard_dead_letter(conn: &mut DbConn, admin: i64, id: i64) -> Result<Dea
 }
 
 fn one_dead_letter(c: &mut DbConn, id: i64) -> Result<DeadLetter, AppError> {
-    Ok(outbox::table
-        .find(id)
-        .filter(outbox::status.eq(worker::DEAD))
-        .select((
-            outbox::id,
-            outbox::to_addr,
-            outbox::to_name,
-            outbox::subject,
-            outbox::attempts,
-            outbox::last_error,
-            outbox::created_at,
-        ))
-        .first(c)?)
+    Ok(outbox::table.find(id).filter(outbox::status.eq(worker::DEAD)).select(DeadLetter::as_select()).first(c)?)
 }
 
 fn describe(letter: &DeadLetter) -> String {

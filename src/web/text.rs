@@ -151,47 +151,31 @@ impl MultiLine {
 
 // ---------- form helpers: the checked text, or a message beside `field` ----------
 
-/// An optional one-line field: the cleaned text, or "" with a message added to `e`.
+/// An optional one-line field: the cleaned text, or the input with a message added to `e`.
 pub fn line(e: &mut FormErrors, field: &str, raw: &str, max: usize) -> String {
-    match OneLine::parse(raw, max) {
-        Ok(v) => v.into_string(),
-        Err(p) => {
-            e.add(field, p.message());
-            raw.trim().to_string()
-        }
-    }
+    checked(e, field, raw, OneLine::parse(raw, max).map(OneLine::into_string), "")
 }
 
 /// A required one-line field; `missing` is the message when it is empty.
 pub fn required_line(e: &mut FormErrors, field: &str, raw: &str, max: usize, missing: &str) -> String {
-    match OneLine::required(raw, max) {
-        Ok(v) => v.into_string(),
-        Err(TextProblem::Empty) => {
-            e.add(field, missing);
-            String::new()
-        }
-        Err(p) => {
-            e.add(field, p.message());
-            raw.trim().to_string()
-        }
-    }
+    checked(e, field, raw, OneLine::required(raw, max).map(OneLine::into_string), missing)
 }
 
 /// An optional multi-line field.
 pub fn lines(e: &mut FormErrors, field: &str, raw: &str, max: usize) -> String {
-    match MultiLine::parse(raw, max) {
-        Ok(v) => v.into_string(),
-        Err(p) => {
-            e.add(field, p.message());
-            raw.trim().to_string()
-        }
-    }
+    checked(e, field, raw, MultiLine::parse(raw, max).map(MultiLine::into_string), "")
 }
 
 /// A required multi-line field.
 pub fn required_lines(e: &mut FormErrors, field: &str, raw: &str, max: usize, missing: &str) -> String {
-    match MultiLine::required(raw, max) {
-        Ok(v) => v.into_string(),
+    checked(e, field, raw, MultiLine::required(raw, max).map(MultiLine::into_string), missing)
+}
+
+/// The parsed text, or (with its message added to `e`) the input as typed, so the form shows
+/// it again; `missing` is the message for an empty required field.
+fn checked(e: &mut FormErrors, field: &str, raw: &str, parsed: Result<String, TextProblem>, missing: &str) -> String {
+    match parsed {
+        Ok(v) => v,
         Err(TextProblem::Empty) => {
             e.add(field, missing);
             String::new()
