@@ -634,7 +634,7 @@ async fn attendee_journey_confirms_waitlists_and_promotes_with_stable_calendar_e
 
 #[actix_web::test]
 async fn approval_events_hold_registrations_until_the_organisers_decide() {
-    let (app, sink) = TestApp::start_keeping_sent_bodies().await;
+    let (app, sink) = TestApp::start().await;
     let org = person(&app, "Olga Organiser", &email("olga"), "organiser").await;
     let mut spec = EventSpec::new("approval", Some(1));
     spec.approval = true;
@@ -962,7 +962,7 @@ async fn registration_race(app: &TestApp, org: &Client, people: &[(String, Clien
 
 #[actix_web::test]
 async fn five_hundred_simultaneous_registrations_fill_fifty_seats_exactly() {
-    let (app, _sink) = TestApp::start_keeping_sent_bodies().await;
+    let (app, _sink) = TestApp::start().await;
     let org = person(&app, "Olga Organiser", &email("olga"), "organiser").await;
     let people = crowd(&app, std::slice::from_ref(&app.base), "race", 500).await;
     registration_race(&app, &org, &people, 50, "race").await;
@@ -975,15 +975,9 @@ async fn two_servers_on_one_postgres_database_share_the_seats_exactly() {
         return;
     }
     let sink = SmtpSink::start().await;
-    let a =
-        TestApp::start_with(Options { smtp_url: Some(sink.url()), keep_sent_bodies: true, ..Default::default() }).await;
-    let b = TestApp::start_with(Options {
-        smtp_url: Some(sink.url()),
-        keep_sent_bodies: true,
-        db_url: a.shared_db(),
-        ..Default::default()
-    })
-    .await;
+    let a = TestApp::start_with(Options { smtp_url: Some(sink.url()), ..Default::default() }).await;
+    let b =
+        TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: a.shared_db(), ..Default::default() }).await;
     let org = person(&a, "Olga Organiser", &email("olga"), "organiser").await;
     let people = crowd(&a, &[a.base.clone(), b.base.clone()], "two", 500).await;
     assert_eq!(people.iter().filter(|(_, c)| c.base == b.base).count(), 250, "half go through the second server");
@@ -1085,7 +1079,7 @@ async fn concurrent_cancellations_promote_each_waitlisted_person_once() {
 
 #[actix_web::test]
 async fn changing_or_cancelling_the_event_tells_every_active_registrant() {
-    let (app, sink) = TestApp::start_keeping_sent_bodies().await;
+    let (app, sink) = TestApp::start().await;
     let org = person(&app, "Olga Organiser", &email("olga"), "organiser").await;
     let mut spec = EventSpec::new("changes", Some(3));
     let event_id = create_event(&org, &spec).await;
@@ -1172,7 +1166,7 @@ async fn changing_or_cancelling_the_event_tells_every_active_registrant() {
 
 #[actix_web::test]
 async fn export_includes_registrations_and_deleting_the_account_frees_the_seat() {
-    let (app, sink) = TestApp::start_keeping_sent_bodies().await;
+    let (app, sink) = TestApp::start().await;
     let org = person(&app, "Olga Organiser", &email("olga"), "organiser").await;
     let spec = EventSpec::new("privacy", Some(1));
     let event_id = create_event(&org, &spec).await;

@@ -418,7 +418,7 @@ async fn accepting_many_requests_at_once_never_double_books_a_person_or_a_table(
 
 #[actix_web::test]
 async fn schedule_all_keeps_locked_meetings_places_requests_first_and_publishes_with_calendars() {
-    let (app, sink) = TestApp::start_keeping_sent_bodies().await;
+    let (app, sink) = TestApp::start().await;
     let org = app.quick_user("Olga Organiser", &email("olga"), "organiser").await;
     let ev = create_event(&org, "Scheduler Forum").await;
     open_matchmaking(&org, &ev, "3", "3", &[(at(11, "09:00"), at(11, "11:00"))]).await;

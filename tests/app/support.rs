@@ -200,8 +200,8 @@ pub struct Options {
     pub rate_limits: bool,
     /// Password-hashing threads and how long a request may wait for one (ms).
     pub hashing: Option<(usize, u64)>,
-    /// Keep sent bodies in the outbox. Production blanks them once sent (they hold single-use
-    /// links); a test that checks what was enqueued by reading the outbox sets this, and says so.
+    /// Keep sent bodies in the outbox (production blanks them): many tests read what was
+    /// sent from the outbox rather than from the SMTP sink.
     pub keep_sent_bodies: bool,
 }
 
@@ -214,7 +214,7 @@ impl Default for Options {
             mail_worker: true,
             rate_limits: false,
             hashing: None,
-            keep_sent_bodies: false,
+            keep_sent_bodies: true,
         }
     }
 }
@@ -225,14 +225,6 @@ impl TestApp {
         let sink = SmtpSink::start().await;
         let app = TestApp::start_with(Options { smtp_url: Some(sink.url()), ..Default::default() }).await;
         (app, sink)
-    }
-
-    /// `start`, for tests that read what was enqueued from the outbox after it may have been
-    /// sent (every other test runs with production's blanking of sent bodies).
-    pub async fn start_keeping_sent_bodies() -> (TestApp, SmtpSink) {
-        let sink = SmtpSink::start().await;
-        let opts = Options { smtp_url: Some(sink.url()), keep_sent_bodies: true, ..Default::default() };
-        (TestApp::start_with(opts).await, sink)
     }
 
     pub async fn start_with(opts: Options) -> TestApp {
