@@ -112,11 +112,6 @@ pub struct Config {
     #[arg(long, env = "LIAISON_MAIL_STALLED_SECS", default_value_t = 300)]
     pub mail_stalled_secs: u64,
 
-    /// Keep the bodies of sent e-mails in the outbox (they hold single-use links). Only for
-    /// tests that read what was sent from the outbox; never in production.
-    #[arg(long, env = "LIAISON_MAIL_KEEP_SENT_BODIES", default_value_t = false, action = clap::ArgAction::Set, hide = true)]
-    pub mail_keep_sent_bodies: bool,
-
     /// Programme changes are mailed once organisers have made no further change to a session
     /// for this many milliseconds, so a burst of edits becomes one e-mail.
     #[arg(long, env = "LIAISON_CHANGE_QUIET_MS", default_value_t = 300_000, hide = true)]
@@ -157,7 +152,6 @@ pub struct MailSettings {
     pub poll_interval: Duration,
     pub lease: Duration,
     pub stalled_after: Duration,
-    pub keep_sent_bodies: bool,
 }
 
 #[derive(Clone)]
@@ -226,7 +220,6 @@ impl Config {
                 poll_interval: Duration::from_millis(self.mail_poll_ms.max(10)),
                 lease: Duration::from_secs(self.mail_lease_secs.max(1)),
                 stalled_after: Duration::from_secs(self.mail_stalled_secs),
-                keep_sent_bodies: self.mail_keep_sent_bodies,
             },
             workers: self.workers.unwrap_or(cores).max(1),
             hash_concurrency: self.hash_concurrency.unwrap_or(cores).max(1),

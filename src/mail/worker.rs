@@ -65,8 +65,6 @@ enum Transport {
 /// Outcome of one delivery attempt.
 enum Sent {
     Ok(String),
-    /// Sent, bodies kept (tests only).
-    OkKeep,
     Retry(String),
     Permanent(String),
 }
@@ -98,8 +96,6 @@ pub struct MailWorker {
     /// How long a claimed message is this worker's: a worker that dies mid-send leaves it to
     /// the others after this.
     lease: TimeDelta,
-    /// Tests only: sent bodies stay in the outbox (see `Config::mail_keep_sent_bodies`).
-    keep_sent_bodies: bool,
     wake: Arc<Notify>,
 }
 
@@ -124,7 +120,6 @@ impl MailWorker {
             poll: settings.poll_interval,
             worker_id: uuid::Uuid::new_v4().simple().to_string(),
             lease: TimeDelta::from_std(settings.lease).unwrap_or(TimeDelta::minutes(5)),
-            keep_sent_bodies: settings.keep_sent_bodies,
             wake,
         })
     }
@@ -160,8 +155,7 @@ impl MailWorker {
             }
             if last_cleanup.is_none_or(|t| t.elapsed() > Duration::from_secs(3600)) {
                 last_cleanup = Some(Instant::now());
-                let keep = self.keep_sent_bodies;
-                if let Err(e) = self.on_own_conn(move |c| housekeeping(c, keep)).await {
+                if let Err(e) = self.on_own_conn(housekeeping).await {
                     tracing::warn!(error = %e, "housekeeping failed");
                 }
             }
@@ -229,17 +223,12 @@ impl MailWorker {
                 Sent::Ok(detail) => {
                     tracing::info!(id, to = %row.to_addr, subject = %row.subject, %detail, "e-mail sent")
                 }
-                Sent::OkKeep => {}
                 Sent::Retry(e) if attempts >= MAX_ATTEMPTS => {
                     tracing::error!(id, attempts, error = %e, "e-mail not sent; giving up (dead letter)")
                 }
                 Sent::Retry(e) => tracing::warn!(id, attempts, error = %e, "e-mail not sent; will retry"),
                 Sent::Permanent(e) => tracing::error!(id, error = %e, "e-mail refused permanently (dead letter)"),
             }
-            let outcome = match outcome {
-                Sent::Ok(_) if self.keep_sent_bodies => Sent::OkKeep,
-                other => other,
-            };
             let me = self.worker_id.clone();
             let retry_base = self.retry_base;
             self.on_own_conn(move |c| record(c, id, &me, attempts, outcome, retry_base)).await?;
@@ -394,16 +383,6 @@ fn record(
                 outbox::attachment_body.eq(None::<String>),
             ))
             .execute(conn)?,
-        Sent::OkKeep => diesel::update(mine)
-            .set((
-                outbox::status.eq("sent"),
-                outbox::sent_at.eq(t),
-                outbox::attempts.eq(attempts),
-                outbox::locked_by.eq(None::<String>),
-                outbox::locked_until.eq(None::<NaiveDateTime>),
-                outbox::last_error.eq(None::<String>),
-            ))
-            .execute(conn)?,
         Sent::Permanent(e) => diesel::update(mine)
             .set((
                 outbox::status.eq(DEAD),
@@ -446,14 +425,12 @@ fn truncate(e: &str) -> String {
 
 /// Drops old login history, ended or expired sessions and old delivered mail, and blanks the
 /// bodies of any sent mail that still has them (rows sent by an older version).
-fn housekeeping(conn: &mut DbConn, keep_sent_bodies: bool) -> Result<(), AppError> {
+fn housekeeping(conn: &mut DbConn) -> Result<(), AppError> {
     crate::accounts::throttle::purge_old(conn)?;
     crate::accounts::sessions::purge_old(conn)?;
     diesel::delete(outbox::table.filter(outbox::status.eq("sent")).filter(outbox::sent_at.lt(now() - KEEP_SENT)))
         .execute(conn)?;
-    if !keep_sent_bodies {
-        blank_sent_bodies(conn)?;
-    }
+    blank_sent_bodies(conn)?;
     Ok(())
 }
 

@@ -244,27 +244,32 @@ fn count_status(app: &TestApp, event_id: i64, status: &str) -> usize {
     regs(app, event_id).iter().filter(|r| r.status == status).count()
 }
 
-/// A message as written to the outbox (what the worker delivers).
+/// A message as written to the outbox. Its bodies are blanked once sent: what it said is read
+/// from the SMTP sink (`delivered_copy`).
 #[derive(Debug, Clone)]
 struct Out {
     subject: String,
-    text: String,
+    message_id: String,
     attachment_type: Option<String>,
-    attachment: Option<String>,
 }
 
 fn outbox_to(app: &TestApp, addr: &str) -> Vec<Out> {
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = app.with_conn(|c| {
+    let rows: Vec<(String, String, Option<String>)> = app.with_conn(|c| {
         outbox::table
             .filter(outbox::to_addr.eq(addr))
             .order(outbox::id)
-            .select((outbox::subject, outbox::text_body, outbox::attachment_type, outbox::attachment_body))
+            .select((outbox::subject, outbox::message_id, outbox::attachment_type))
             .load(c)
             .expect("outbox")
     });
     rows.into_iter()
-        .map(|(subject, text, attachment_type, attachment)| Out { subject, text, attachment_type, attachment })
+        .map(|(subject, message_id, attachment_type)| Out { subject, message_id, attachment_type })
         .collect()
+}
+
+/// The message as the SMTP sink received it (waits for the worker to send it).
+async fn delivered_copy(sink: &SmtpSink, m: &Out) -> Mail {
+    sink.wait_for_id(&m.message_id).await
 }
 
 fn outbox_with(app: &TestApp, addr: &str, subject: &str) -> Vec<Out> {
@@ -281,14 +286,15 @@ fn outbox_subject_counts(app: &TestApp) -> BTreeMap<String, usize> {
     out
 }
 
-/// The one calendar attachment of the outbox message to `addr` with exactly this subject.
-fn ics_of(app: &TestApp, addr: &str, subject: &str) -> Ics {
+/// The one calendar attachment of the message to `addr` with exactly this subject, as delivered.
+async fn ics_of(app: &TestApp, sink: &SmtpSink, addr: &str, subject: &str) -> Ics {
     let mails = outbox_with(app, addr, subject);
     assert_eq!(mails.len(), 1, "one {subject:?} to {addr}; all to them: {:?}", subjects(&outbox_to(app, addr)));
     let m = &mails[0];
     let ct = m.attachment_type.as_deref().unwrap_or_else(|| panic!("{subject:?} to {addr} has no attachment"));
     assert!(ct.starts_with("text/calendar"), "attachment type {ct}");
-    parse_ics(m.attachment.as_deref().expect("attachment body"))
+    let mail = delivered_copy(sink, m).await;
+    parse_ics(&mail.attachment(".ics").unwrap_or_else(|| panic!("no .ics attached to {subject:?}:\n{}", mail.raw)))
 }
 
 fn subjects(mails: &[Out]) -> Vec<String> {
@@ -657,7 +663,7 @@ async fn approval_events_hold_registrations_until_the_organisers_decide() {
     assert!(a.get(&format!("/events/{}", spec.slug)).await.has("Awaiting approval"));
     assert_eq!(count_status(&app, event_id, "pending"), 3, "pending registrations hold no seat");
     for addr in [&ann, &bob, &cyd] {
-        assert!(outbox_to(&app, addr).iter().all(|m| m.attachment.is_none()), "no calendar entry while pending");
+        assert!(outbox_to(&app, addr).iter().all(|m| m.attachment_type.is_none()), "no calendar entry while pending");
     }
 
     // Approving Ann gives her the seat.
@@ -666,7 +672,7 @@ async fn approval_events_hold_registrations_until_the_organisers_decide() {
     assert_eq!(reg_of(&app, event_id, &ann).status, "confirmed");
     assert_eq!(my_only_row(&a).await.status, "confirmed");
     sink.wait_for(&ann, &format!("Registration approved: {title}")).await;
-    let ics = ics_of(&app, &ann, &format!("Registration approved: {title}"));
+    let ics = ics_of(&app, &sink, &ann, &format!("Registration approved: {title}")).await;
     assert_eq!(ics.uid, ann_reg.ical_uid);
     assert_eq!(ics.status, Some(EventStatus::Confirmed));
     assert_eq!(ics.start, spec.utc(&spec.starts_at));
@@ -885,7 +891,14 @@ async fn signing_up_on_the_way_returns_to_the_registration_form() {
 /// Fires `people.len()` registrations at once for an event of `seats` seats and checks that
 /// exactly `seats` are confirmed and everyone else is waitlisted 1..=n without gaps or repeats,
 /// and that each person is shown their position.
-async fn registration_race(app: &TestApp, org: &Client, people: &[(String, Client)], seats: usize, tag: &str) {
+async fn registration_race(
+    app: &TestApp,
+    sink: &SmtpSink,
+    org: &Client,
+    people: &[(String, Client)],
+    seats: usize,
+    tag: &str,
+) {
     let spec = EventSpec::new(tag, Some(seats as u32));
     let event_id = create_event(org, &spec).await;
     let path = format!("/events/{}/register", spec.slug);
@@ -946,7 +959,8 @@ async fn registration_race(app: &TestApp, org: &Client, people: &[(String, Clien
                 assert!(body.contains(&format!("you are on the waitlist at position {n}.")), "{e}: {body}");
                 let mails = outbox_with(app, &e, &format!("On the waitlist: {}", spec.title));
                 assert_eq!(mails.len(), 1, "{e}");
-                assert!(mails[0].text.contains(&format!("on the waitlist at position {n}.")), "{e}: {}", mails[0].text);
+                let text = delivered_copy(sink, &mails[0]).await.text;
+                assert!(text.contains(&format!("on the waitlist at position {n}.")), "{e}: {text}");
                 positions.push(n);
             }
             None => {
@@ -962,10 +976,10 @@ async fn registration_race(app: &TestApp, org: &Client, people: &[(String, Clien
 
 #[actix_web::test]
 async fn five_hundred_simultaneous_registrations_fill_fifty_seats_exactly() {
-    let (app, _sink) = TestApp::start().await;
+    let (app, sink) = TestApp::start().await;
     let org = person(&app, "Olga Organiser", &email("olga"), "organiser").await;
     let people = crowd(&app, std::slice::from_ref(&app.base), "race", 500).await;
-    registration_race(&app, &org, &people, 50, "race").await;
+    registration_race(&app, &sink, &org, &people, 50, "race").await;
 }
 
 #[actix_web::test]
@@ -981,7 +995,7 @@ async fn two_servers_on_one_postgres_database_share_the_seats_exactly() {
     let org = person(&a, "Olga Organiser", &email("olga"), "organiser").await;
     let people = crowd(&a, &[a.base.clone(), b.base.clone()], "two", 500).await;
     assert_eq!(people.iter().filter(|(_, c)| c.base == b.base).count(), 250, "half go through the second server");
-    registration_race(&a, &org, &people, 50, "two-servers").await;
+    registration_race(&a, &sink, &org, &people, 50, "two-servers").await;
 }
 
 // ---------------------------------------------------------------- 7. concurrent cancellations
@@ -1104,9 +1118,9 @@ async fn changing_or_cancelling_the_event_tells_every_active_registrant() {
     assert_eq!(reg_of(&app, event_id, &eve).status, "waitlisted");
 
     let first = [
-        (ann.clone(), ics_of(&app, &ann, &format!("You are registered: {title}"))),
-        (cyd.clone(), ics_of(&app, &cyd, &format!("You are registered: {title}"))),
-        (bob.clone(), ics_of(&app, &bob, &format!("A seat is yours: {title}"))),
+        (ann.clone(), ics_of(&app, &sink, &ann, &format!("You are registered: {title}")).await),
+        (cyd.clone(), ics_of(&app, &sink, &cyd, &format!("You are registered: {title}")).await),
+        (bob.clone(), ics_of(&app, &sink, &bob, &format!("A seat is yours: {title}")).await),
     ];
 
     // The start moves by an hour.
@@ -1118,7 +1132,7 @@ async fn changing_or_cancelling_the_event_tells_every_active_registrant() {
     for (addr, before) in &first {
         let m = sink.wait_for(addr, &changed).await;
         assert!(m.text.contains("New dates:"), "{}", m.text);
-        let ics = ics_of(&app, addr, &changed);
+        let ics = ics_of(&app, &sink, addr, &changed).await;
         assert_eq!(ics.uid, before.uid, "same calendar entry for {addr}");
         assert!(ics.sequence > before.sequence, "{addr}: SEQUENCE {} > {}", ics.sequence, before.sequence);
         assert_eq!(ics.start, spec.utc(&spec.starts_at));
@@ -1129,7 +1143,7 @@ async fn changing_or_cancelling_the_event_tells_every_active_registrant() {
     sink.wait_for(&eve, &changed).await;
     let eve_changed = outbox_with(&app, &eve, &changed);
     assert_eq!(eve_changed.len(), 1);
-    assert!(eve_changed[0].attachment.is_none(), "no calendar entry without a seat");
+    assert!(eve_changed[0].attachment_type.is_none(), "no calendar entry without a seat");
     assert!(outbox_with(&app, &dan, &changed).is_empty(), "cancelled registrants are not told");
 
     // A new description is not a change registrants are told about.
@@ -1145,7 +1159,7 @@ async fn changing_or_cancelling_the_event_tells_every_active_registrant() {
     let cancelled = format!("Event cancelled: {title}");
     for (addr, before) in &moved {
         sink.wait_for(addr, &cancelled).await;
-        let ics = ics_of(&app, addr, &cancelled);
+        let ics = ics_of(&app, &sink, addr, &cancelled).await;
         assert_eq!(ics.uid, before.uid);
         assert!(ics.sequence > before.sequence, "{addr}: SEQUENCE {} > {}", ics.sequence, before.sequence);
         assert_eq!(ics.status, Some(EventStatus::Cancelled));
@@ -1209,7 +1223,7 @@ async fn export_includes_registrations_and_deleting_the_account_frees_the_seat()
     assert_eq!((left[0].email.as_str(), left[0].status.as_str()), (bob.as_str(), "confirmed"));
     assert_eq!(my_only_row(&b).await.status, "confirmed");
     sink.wait_for(&bob, &format!("A seat is yours: {}", spec.title)).await;
-    let ics = ics_of(&app, &bob, &format!("A seat is yours: {}", spec.title));
+    let ics = ics_of(&app, &sink, &bob, &format!("A seat is yours: {}", spec.title)).await;
     assert_eq!(ics.uid, left[0].ical_uid);
     assert!(outbox_with(&app, &ann, &format!("Registration cancelled: {}", spec.title)).is_empty());
     let answers: i64 = app.with_conn(|c| registration_answers::table.count().get_result(c).expect("count answers"));

@@ -174,9 +174,7 @@ async fn healthz_reports_a_stalled_outbox_but_stays_200() {
 
 #[actix_web::test]
 async fn a_sent_message_leaves_no_usable_link_in_the_outbox() {
-    let sink = SmtpSink::start().await;
-    let production = || Options { smtp_url: Some(sink.url()), keep_sent_bodies: false, ..Default::default() };
-    let app = TestApp::start_with(production()).await;
+    let (app, sink) = TestApp::start().await;
     let mail = reset_mail_arrives(&app, &sink, "private").await;
     let link = mail.link(&app.base);
     let path = link[app.base.len()..].to_string();
@@ -216,7 +214,9 @@ async fn a_sent_message_leaves_no_usable_link_in_the_outbox() {
             .execute(c)
             .expect("mark sent")
     });
-    let _other = TestApp::start_with(Options { db_url: app.shared_db(), ..production() }).await;
+    let _other =
+        TestApp::start_with(Options { smtp_url: Some(sink.url()), db_url: app.shared_db(), ..Default::default() })
+            .await;
     wait_until("housekeeping blanks the old body", || {
         quiet.with_conn(|c| {
             let (text, html): (String, String) =

@@ -6,6 +6,22 @@ use liaison::db::schema::{audit_log, event_invitations, outbox, session_speakers
 
 use crate::matchmaking::{at, create_event, open_matchmaking, participant};
 use crate::support::*;
+use liaison::mail::{enqueue_with, Attachment};
+
+/// A mail to someone else that names a person in every part.
+struct Naming(String);
+
+impl liaison::mail::Mail for Naming {
+    fn subject(&self) -> String {
+        "Meeting with Beatrix Quill".into()
+    }
+    fn text(&self) -> Result<String, askama::Error> {
+        Ok(format!("Beatrix Quill ({}) asked to meet you.", self.0))
+    }
+    fn html(&self) -> Result<String, askama::Error> {
+        Ok(format!("<p>Beatrix Quill ({}) asked to meet you.</p>", self.0))
+    }
+}
 
 #[actix_web::test]
 async fn a_deleted_account_leaves_no_name_or_address_in_programmes_mails_to_others_or_the_log() {
@@ -40,6 +56,25 @@ async fn a_deleted_account_leaves_no_name_or_address_in_programmes_mails_to_othe
     let r = bea.post(&format!("/events/{}/people/{pia_id}/request", ev.slug), &[("message", "Hello")]).await;
     assert_eq!(r.status, 303, "{}", r.body);
     sink.wait_for(&pia_addr, "Meeting request from Beatrix Quill").await;
+    // Sent mail keeps only who, what and when; a mail not sent yet keeps its bodies too. One
+    // to Pia naming Beatrix everywhere waits for its next attempt (the worker leaves it).
+    let waiting = app.with_conn(|c| {
+        liaison::db::write_transaction::<_, liaison::error::AppError, _>(c, |c| {
+            let attachment = Attachment {
+                filename: "meeting.ics".into(),
+                content_type: "text/calendar; charset=utf-8".into(),
+                body: format!(
+                    "BEGIN:VCALENDAR\r\nSUMMARY:Meeting with Beatrix Quill ({bea_addr})\r\nEND:VCALENDAR\r\n"
+                ),
+            };
+            let id = enqueue_with(c, &pia_addr, "Pia Pharma", &Naming(bea_addr.clone()), Some(attachment))?;
+            diesel::update(outbox::table.find(id))
+                .set(outbox::next_attempt_at.eq(liaison::db::now() + chrono::TimeDelta::hours(1)))
+                .execute(c)?;
+            Ok(id)
+        })
+        .expect("a mail waiting for its next attempt")
+    });
     // An organiser's invitation list and the log hold her address.
     let t = liaison::db::now();
     app.with_conn(|c| {
@@ -74,15 +109,29 @@ async fn a_deleted_account_leaves_no_name_or_address_in_programmes_mails_to_othe
 
     // What others keep: the mail to Pia and the log, with her name and address erased. The
     // only row still addressed to her is the notice of the deletion itself.
-    let rows: Vec<(String, String, String, String, Option<String>)> = app.with_conn(|c| {
+    type Row = (i64, String, String, String, String, String, Option<String>);
+    let rows: Vec<Row> = app.with_conn(|c| {
         outbox::table
-            .select((outbox::to_addr, outbox::subject, outbox::text_body, outbox::html_body, outbox::attachment_body))
+            .select((
+                outbox::id,
+                outbox::status,
+                outbox::to_addr,
+                outbox::subject,
+                outbox::text_body,
+                outbox::html_body,
+                outbox::attachment_body,
+            ))
             .load(c)
             .expect("outbox")
     });
-    let to_pia = rows.iter().find(|r| r.0 == pia_addr && r.1.starts_with("Meeting request")).expect("Pia's copy");
-    assert_eq!(to_pia.1, "Meeting request from a former participant: Erasure Day");
-    for (to, subject, text, html, attachment) in &rows {
+    let to_pia = rows.iter().find(|r| r.2 == pia_addr && r.3.starts_with("Meeting request")).expect("Pia's copy");
+    assert_eq!(to_pia.3, "Meeting request from a former participant: Erasure Day");
+    assert_eq!((to_pia.1.as_str(), to_pia.4.as_str()), ("sent", ""), "sent: only the subject is kept");
+    let unsent = rows.iter().find(|r| r.0 == waiting).expect("the waiting mail");
+    assert_eq!(unsent.1, "pending", "still unsent: its bodies are checked below");
+    assert_eq!(unsent.4, "a former participant (a former participant) asked to meet you.", "the mail stays");
+    assert!(unsent.6.as_deref().is_some_and(|a| a.contains("Meeting with a former participant")), "{unsent:?}");
+    for (_, _, to, subject, text, html, attachment) in &rows {
         if to == &bea_addr {
             assert!(subject.contains("deleted"), "only the deletion notice is addressed to her: {subject}");
             continue;

@@ -510,14 +510,7 @@ async fn schedule_all_keeps_locked_meetings_places_requests_first_and_publishes_
     let mail = sink.wait_for(&p.1, "Your meeting schedule").await;
     let n = after.iter().filter(|m| m.3 == p.0 || m.4 == p.0).count();
     assert_eq!(mail.text.matches("• ").count(), n, "{}", mail.text);
-    let ics: String = app.with_conn(|c| {
-        outbox::table
-            .filter(outbox::to_addr.eq(&p.1).and(outbox::subject.like("Your meeting schedule%")))
-            .select(outbox::attachment_body)
-            .first::<Option<String>>(c)
-            .expect("outbox")
-            .expect("attachment")
-    });
+    let ics = mail.attachment(".ics").unwrap_or_else(|| panic!("no calendar attached:\n{}", mail.raw));
     let cal: icalendar::Calendar = ics.parse().expect("ics parses");
     assert_eq!(cal.components.iter().filter_map(|c| c.as_event()).count(), n);
     let visible = p.2.get(&ev.public("/meetings")).await;

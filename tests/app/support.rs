@@ -62,6 +62,23 @@ impl Mail {
         let start = self.text.find(prefix).unwrap_or_else(|| panic!("no link {prefix} in:\n{}", self.text));
         self.text[start..].split_whitespace().next().expect("link").to_string()
     }
+
+    /// The body of the first attachment whose file name ends with `name_suffix` (e.g. ".ics"),
+    /// as received.
+    pub fn attachment(&self, name_suffix: &str) -> Option<String> {
+        fn find(p: &mailparse::ParsedMail, suffix: &str) -> Option<String> {
+            let disposition = p.get_content_disposition();
+            let name = disposition.params.get("filename").or_else(|| p.ctype.params.get("name"));
+            if p.subparts.is_empty()
+                && disposition.disposition == mailparse::DispositionType::Attachment
+                && name.is_some_and(|n| n.ends_with(suffix))
+            {
+                return Some(p.get_body().expect("attachment body decodes"));
+            }
+            p.subparts.iter().find_map(|s| find(s, suffix))
+        }
+        find(&mailparse::parse_mail(self.raw.as_bytes()).expect("received mail parses"), name_suffix)
+    }
 }
 
 fn collect_parts(p: &mailparse::ParsedMail, text: &mut String, html: &mut String) {
@@ -126,6 +143,22 @@ impl SmtpSink {
                 return m;
             }
             assert!(Instant::now() < deadline, "no mail to {addr} with subject {subject:?}; got {:?}", self.subjects());
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+    }
+
+    /// Waits for the message with this Message-ID, as the outbox records it (without the
+    /// angle brackets).
+    pub async fn wait_for_id(&self, message_id: &str) -> Mail {
+        let wanted = format!("<{}>", message_id.trim_matches(['<', '>']));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            // Searched under the lock: tests with hundreds of messages look many up.
+            let found = self.mails.lock().expect("lock").iter().find(|m| m.message_id.trim() == wanted).cloned();
+            if let Some(m) = found {
+                return m;
+            }
+            assert!(Instant::now() < deadline, "no mail with Message-ID {wanted}; got {:?}", self.subjects());
             tokio::time::sleep(Duration::from_millis(40)).await;
         }
     }
@@ -200,22 +233,11 @@ pub struct Options {
     pub rate_limits: bool,
     /// Password-hashing threads and how long a request may wait for one (ms).
     pub hashing: Option<(usize, u64)>,
-    /// Keep sent bodies in the outbox (production blanks them): many tests read what was
-    /// sent from the outbox rather than from the SMTP sink.
-    pub keep_sent_bodies: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options {
-            smtp_url: None,
-            db_url: None,
-            base_url: None,
-            mail_worker: true,
-            rate_limits: false,
-            hashing: None,
-            keep_sent_bodies: true,
-        }
+        Options { smtp_url: None, db_url: None, base_url: None, mail_worker: true, rate_limits: false, hashing: None }
     }
 }
 
@@ -260,7 +282,6 @@ impl TestApp {
         config.rate_limits = opts.rate_limits;
         config.mail_retry_ms = 200;
         config.mail_poll_ms = 50;
-        config.mail_keep_sent_bodies = opts.keep_sent_bodies;
         edit(&mut config);
         let settings = config.resolve().expect("test settings");
         let db = Db::connect(&DatabaseUrl::parse(&db_url).expect("url"), 4).expect("connect");
