@@ -382,6 +382,10 @@ impl Client {
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
+            // The server closes idle connections after 5 s; a client that reuses one just as it
+            // is closed gets "incomplete message" (seen under load on a busy machine). Let the
+            // client drop them first.
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("client");
         Client { http, base: base.to_string() }
