@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::prelude::*;
 use liaison::db::schema::login_attempts;
@@ -317,16 +317,7 @@ async fn logged_by_server(requests: impl AsyncFnOnce(&Client, &str)) -> String {
     let lines = std::thread::spawn(move || BufReader::new(stderr).lines().map_while(Result::ok).collect::<Vec<_>>());
     let base = format!("http://{addr}");
     let client = Client::new(&base);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(r) = client.http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_up(&base, Duration::from_secs(60), String::new).await;
     requests(&client, &base).await;
     // Let the last lines reach the pipe, then stop the server.
     tokio::time::sleep(Duration::from_millis(300)).await;

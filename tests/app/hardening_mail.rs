@@ -3,7 +3,7 @@
 //! private files and no usable link left in the outbox once a message is sent.
 
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -227,20 +227,7 @@ async fn a_sent_message_leaves_no_usable_link_in_the_outbox() {
     .await;
 }
 
-/// A `liaison serve` process with its data in `data`, killed when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve(data: &std::path::Path, log: &std::path::Path) -> Served {
+async fn serve(data: &std::path::Path, log: &std::path::Path) -> ServeProcess {
     let port = free_port();
     let child = Command::new(BIN)
         .arg("serve")
@@ -258,17 +245,9 @@ async fn serve(data: &std::path::Path, log: &std::path::Path) -> Served {
         .spawn()
         .expect("spawn liaison serve");
     let base = format!("http://127.0.0.1:{port}");
-    let probe = Client::new(&base);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while probe.http.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
-        assert!(
-            Instant::now() < deadline,
-            "server did not come up: {}",
-            std::fs::read_to_string(log).unwrap_or_default()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Served { child, base }
+    let server = ServeProcess { child, base };
+    wait_until_up(&server.base, Duration::from_secs(30), || std::fs::read_to_string(log).unwrap_or_default()).await;
+    server
 }
 
 fn mode(path: &std::path::Path) -> u32 {

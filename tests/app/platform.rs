@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -126,17 +126,7 @@ async fn serve_demo_prints_logins_that_work() {
     let stdout = child.stdout.take().expect("stdout");
     let lines = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
     let base = format!("http://{addr}");
-    let client = Client::new(&base);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = client.http.get(format!("{base}/healthz")).send().await {
-            if r.status().is_success() {
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until_up(&base, Duration::from_secs(30), String::new).await;
     let _ = child.kill();
     let _ = child.wait();
     let printed = lines.join().expect("stdout reader");

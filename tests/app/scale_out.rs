@@ -2,7 +2,7 @@
 //! mixed load, one killed in the middle; and `liaison copy-db` both ways on a populated demo.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
@@ -15,20 +15,7 @@ use crate::support::*;
 const BIN: &str = env!("CARGO_BIN_EXE_liaison");
 const KEY: &str = "scale-out-test-secret-key-shared-by-both-servers-0123456789";
 
-/// A `liaison serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn serve(db_url: &str, dir: &std::path::Path, smtp: &str) -> Server {
+async fn serve(db_url: &str, dir: &std::path::Path, smtp: &str) -> ServeProcess {
     let port = free_port();
     let child = Command::new(BIN)
         .arg("serve")
@@ -50,13 +37,9 @@ async fn serve(db_url: &str, dir: &std::path::Path, smtp: &str) -> Server {
         .spawn()
         .expect("spawn liaison serve");
     let base = format!("http://127.0.0.1:{port}");
-    let probe = Client::new(&base);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while probe.http.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { child, base }
+    let server = ServeProcess { child, base };
+    wait_until_up(&server.base, Duration::from_secs(30), String::new).await;
+    server
 }
 
 #[actix_web::test]

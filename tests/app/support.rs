@@ -216,6 +216,32 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
+// ---------------------------------------------------------------- `liaison serve` processes
+
+/// A `liaison serve` process started by a test, killed when dropped.
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub base: String,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until `base`'s /healthz answers 2xx; fails after `within`, with `why()` in the message
+/// (e.g. the server's log).
+pub async fn wait_until_up(base: &str, within: Duration, why: impl Fn() -> String) {
+    let probe = Client::new(base);
+    let deadline = Instant::now() + within;
+    while probe.http.get(format!("{base}/healthz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
+        assert!(Instant::now() < deadline, "server did not come up: {}", why());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 // ---------------------------------------------------------------- the app
 
 pub struct TestApp {
