@@ -488,9 +488,9 @@ mod tests {
         assert_eq!(backoff(b, 0), Duration::from_secs(30));
     }
 
-    #[test]
-    fn messages_have_both_parts_and_attachments() {
-        let row = OutboxRow {
+    /// A pending message to Ada with an `.ics` attachment.
+    fn row() -> OutboxRow {
+        OutboxRow {
             id: 1,
             message_id: "abc@liaison".into(),
             to_addr: "ada@example.org".into(),
@@ -507,7 +507,12 @@ mod tests {
             last_error: None,
             created_at: now(),
             sent_at: None,
-        };
+        }
+    }
+
+    #[test]
+    fn messages_have_both_parts_and_attachments() {
+        let row = row();
         let from: Mailbox = "Liaison <no-reply@example.org>".parse().expect("from");
         let msg = String::from_utf8(build_message(&from, &row).expect("build").formatted()).expect("utf8");
         for needle in [
@@ -529,22 +534,12 @@ mod tests {
     fn header_text_with_line_breaks_is_cleaned_and_a_lettre_panic_is_an_error() {
         let from: Mailbox = "Liaison <no-reply@example.org>".parse().expect("from");
         let row = OutboxRow {
-            id: 1,
-            message_id: "abc@liaison".into(),
             to_addr: "inv2@x.org".into(),
             to_name: "Evil\r\nBcc: victim@x.org".into(),
             subject: "Hi\nX-Injected: yes\u{2028}there".into(),
-            text_body: "t".into(),
-            html_body: "h".into(),
             attachment_name: Some("a\r\nb.ics".into()),
             attachment_type: Some("text/calendar".into()),
-            attachment_body: Some("BEGIN:VCALENDAR".into()),
-            status: "pending".into(),
-            attempts: 0,
-            next_attempt_at: now(),
-            last_error: None,
-            created_at: now(),
-            sent_at: None,
+            ..row()
         };
         // Unguarded, lettre 0.11 panics on a line break in a display name.
         let raw = guarded(|| {
