@@ -7,8 +7,8 @@
 use diesel::prelude::*;
 
 use super::model::User;
-use crate::db::schema::{audit_log, event_invitations, outbox, session_speakers};
-use crate::db::DbConn;
+use crate::db::schema::{agenda_sessions, audit_log, event_invitations, outbox, session_speakers};
+use crate::db::{now, DbConn};
 use crate::error::AppError;
 
 /// What a deleted person's name becomes in what others keep.
@@ -19,7 +19,16 @@ pub const FORMER_PARTICIPANT: &str = "a former participant";
 pub fn erase_traces(c: &mut DbConn, user: &User) -> Result<(), AppError> {
     // A speaker line is the person's name on a public programme: the session stays, the line
     // goes (a talk by nobody in particular is still a talk).
+    let spoke_in: Vec<i64> = session_speakers::table
+        .filter(session_speakers::user_id.eq(user.id))
+        .select(session_speakers::session_id)
+        .load(c)?;
     diesel::delete(session_speakers::table.filter(session_speakers::user_id.eq(user.id))).execute(c)?;
+    // The calendar entries of those sessions name the speakers: a new SEQUENCE makes
+    // subscribed calendars replace them.
+    diesel::update(agenda_sessions::table.filter(agenda_sessions::id.eq_any(&spoke_in)))
+        .set((agenda_sessions::sequence.eq(agenda_sessions::sequence + 1), agenda_sessions::updated_at.eq(now())))
+        .execute(c)?;
     diesel::delete(event_invitations::table.filter(event_invitations::email.eq(&user.email))).execute(c)?;
     let needles = Needles::of(user);
 

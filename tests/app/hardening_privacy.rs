@@ -2,7 +2,7 @@
 //! lines, organisers' invitation lists, copies of e-mails sent to others and the audit log.
 
 use diesel::prelude::*;
-use liaison::db::schema::{audit_log, event_invitations, outbox, session_speakers};
+use liaison::db::schema::{agenda_sessions, audit_log, event_invitations, outbox, session_speakers};
 
 use crate::matchmaking::{at, create_event, open_matchmaking, participant};
 use crate::support::*;
@@ -52,6 +52,16 @@ async fn a_deleted_account_leaves_no_name_or_address_in_programmes_mails_to_othe
         .await;
     assert_eq!(r.status, 303, "session: {}", r.body);
     assert!(org.get(&ev.public("/agenda")).await.has("Beatrix Quill"), "she is on the programme");
+    let sequence = || -> i32 {
+        app.with_conn(|c| {
+            agenda_sessions::table
+                .filter(agenda_sessions::title.eq("Organoids at scale"))
+                .select(agenda_sessions::sequence)
+                .first(c)
+                .expect("session")
+        })
+    };
+    let sequence_before = sequence();
     // She asks Pia for a meeting: Pia's mail names her.
     let r = bea.post(&format!("/events/{}/people/{pia_id}/request", ev.slug), &[("message", "Hello")]).await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -100,6 +110,7 @@ async fn a_deleted_account_leaves_no_name_or_address_in_programmes_mails_to_othe
     let agenda = app.client().get(&ev.public("/agenda")).await;
     assert!(!agenda.has("Beatrix Quill"), "the programme no longer names her");
     assert!(agenda.has("Organoids at scale") && agenda.has("Grace Hopper"), "the session and others stay");
+    assert!(sequence() > sequence_before, "calendars that hold the session are told to replace it");
     let linked: i64 = app.with_conn(|c| session_speakers::table.count().get_result(c).expect("speakers"));
     assert_eq!(linked, 1, "only Grace's line is left");
     let invited: i64 = app.with_conn(|c| {
