@@ -38,9 +38,20 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         match e {
             diesel::result::Error::NotFound => AppError::NotFound,
+            // PostgreSQL refuses a NUL character in any text it is given (SQLite stores it). A
+            // NUL can only come from the request, so whatever query it reached, it is the
+            // request's fault: 400, never 500.
+            diesel::result::Error::DatabaseError(_, info) if is_nul_refusal(info.message()) => {
+                AppError::BadRequest("The request contains a NUL character, which is not allowed.".into())
+            }
             other => AppError::Internal(format!("database: {other}")),
         }
     }
+}
+
+/// PostgreSQL's words for a NUL byte in a text value.
+fn is_nul_refusal(message: &str) -> bool {
+    message.contains("invalid byte sequence") && message.contains("0x00")
 }
 
 impl From<askama::Error> for AppError {
@@ -128,3 +139,15 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nul_refused_by_postgresql_is_the_requests_fault() {
+        assert!(is_nul_refusal("invalid byte sequence for encoding \"UTF8\": 0x00"));
+        assert!(!is_nul_refusal("invalid byte sequence for encoding \"UTF8\": 0xc3 0x28"));
+        assert!(!is_nul_refusal("deadlock detected"));
+    }
+}

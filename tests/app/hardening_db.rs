@@ -103,3 +103,16 @@ async fn organisers_adding_topics_while_a_venue_change_mails_everyone_never_get_
     });
     assert!(venue_mails >= 200, "the venue change mailed the registrants ({venue_mails})");
 }
+
+#[actix_web::test]
+async fn a_nul_character_that_reaches_a_query_is_the_requests_fault_not_a_500() {
+    let (app, _sink) = TestApp::start().await;
+    // Straight to a query, past the forms that refuse it: SQLite finds nothing, PostgreSQL
+    // refuses the value, which must be a 400 whatever query it reached.
+    let found = app.with_conn(|c| liaison::accounts::model::find_by_email(c, "ada\0@example.org"));
+    match found {
+        Ok(None) => assert!(!on_postgres(), "PostgreSQL refuses a NUL"),
+        Err(e) => assert!(matches!(e, liaison::error::AppError::BadRequest(_)), "{e:?}"),
+        Ok(Some(_)) => panic!("nobody has that address"),
+    }
+}
