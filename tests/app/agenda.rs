@@ -11,9 +11,7 @@ use chrono::{Datelike, NaiveDateTime, TimeZone};
 use diesel::prelude::*;
 use futures_util::future::join_all;
 use icalendar::{Component, EventLike};
-use liaison::db::schema::{
-    agenda_sessions as s, registrations, rooms, session_signups as su, session_speakers, tracks,
-};
+use liaison::db::schema::{agenda_sessions as s, rooms, session_signups as su, session_speakers, tracks};
 
 use crate::support::*;
 
@@ -270,20 +268,7 @@ async fn register(c: &Client, ev: &Ev) {
 
 /// A confirmed registration written straight to the database.
 fn insert_registration(app: &TestApp, event_id: i64, user_id: i64) {
-    let t = liaison::db::now();
-    app.with_conn(|c| {
-        diesel::insert_into(registrations::table)
-            .values((
-                registrations::event_id.eq(event_id),
-                registrations::user_id.eq(user_id),
-                registrations::status.eq("confirmed"),
-                registrations::ical_uid.eq(format!("registration-{}@test", uuid::Uuid::new_v4().simple())),
-                registrations::created_at.eq(t),
-                registrations::updated_at.eq(t),
-            ))
-            .execute(c)
-            .expect("insert registration")
-    });
+    app.insert_registration(event_id, user_id, false, false);
 }
 
 /// Adds (or removes) a session to the person's agenda; returns the notices on the next page.

@@ -2,7 +2,7 @@
 //! concurrent organisers queue instead of getting "database is locked" (a 500).
 
 use diesel::prelude::*;
-use liaison::db::schema::{event_organisers as eo, outbox, registrations};
+use liaison::db::schema::{event_organisers as eo, outbox};
 
 use crate::matchmaking::{create_event, Ev};
 use crate::support::*;
@@ -35,19 +35,7 @@ async fn organisers_adding_topics_while_a_venue_change_mails_everyone_never_get_
     // Two hundred registrants, each of whom a venue change mails.
     for i in 0..200 {
         let uid = app.insert_user(&format!("Person {i}"), &email("p"), "attendee", "Org", "academia", "BE");
-        app.with_conn(|c| {
-            diesel::insert_into(registrations::table)
-                .values((
-                    registrations::event_id.eq(ev.id),
-                    registrations::user_id.eq(uid),
-                    registrations::status.eq("confirmed"),
-                    registrations::ical_uid.eq(format!("r-{}@test", uuid::Uuid::new_v4().simple())),
-                    registrations::created_at.eq(t),
-                    registrations::updated_at.eq(t),
-                ))
-                .execute(c)
-                .expect("registration")
-        });
+        app.insert_registration(ev.id, uid, false, false);
     }
     let mut co = Vec::new();
     for i in 0..3 {

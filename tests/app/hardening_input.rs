@@ -9,8 +9,7 @@ use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use icalendar::{Component, EventLike};
 use liaison::db::schema::{
-    agenda_sessions as sess, event_invitations as inv, event_organisers, events, outbox, registrations, rooms, topics,
-    tracks, users,
+    agenda_sessions as sess, event_invitations as inv, event_organisers, events, outbox, rooms, topics, tracks, users,
 };
 
 use crate::support::{email, extract, Client, Page, TestApp, PASSWORD};
@@ -688,22 +687,7 @@ fn assert_nothing_broken_stored(app: &TestApp) {
 async fn insert_participant(app: &TestApp, event_id: i64, name: &str) -> (i64, Client) {
     let addr = email(&name.to_lowercase());
     let uid = app.insert_user(name, &addr, "attendee", "Org", "academia", "BE");
-    let t = liaison::db::now();
-    app.with_conn(|c| {
-        diesel::insert_into(registrations::table)
-            .values((
-                registrations::event_id.eq(event_id),
-                registrations::user_id.eq(uid),
-                registrations::status.eq("confirmed"),
-                registrations::ical_uid.eq(format!("r-{}@test", uuid::Uuid::new_v4().simple())),
-                registrations::directory_consent.eq(true),
-                registrations::matchmaking_consent.eq(true),
-                registrations::created_at.eq(t),
-                registrations::updated_at.eq(t),
-            ))
-            .execute(c)
-            .expect("registration")
-    });
+    app.insert_registration(event_id, uid, true, true);
     let c = app.client();
     assert_eq!(c.login(&addr, PASSWORD).await.status, 303);
     (uid, c)

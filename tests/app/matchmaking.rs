@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use futures_util::future::join_all;
 use icalendar::{Component, EventLike};
 use liaison::db::schema::{
-    match_settings, meeting_requests as mr, meeting_seats, meeting_slots, meetings, opportunities, outbox,
-    registrations, topics, unavailability,
+    match_settings, meeting_requests as mr, meeting_seats, meeting_slots, meetings, opportunities, outbox, topics,
+    unavailability,
 };
 
 use crate::support::*;
@@ -103,22 +103,7 @@ pub(crate) async fn participant(
 ) -> (i64, String, Client) {
     let addr = email(&name.to_lowercase().replace(' ', "."));
     let uid = app.insert_user(name, &addr, "attendee", org, sector, "BE");
-    let t = liaison::db::now();
-    app.with_conn(|c| {
-        diesel::insert_into(registrations::table)
-            .values((
-                registrations::event_id.eq(ev.id),
-                registrations::user_id.eq(uid),
-                registrations::status.eq("confirmed"),
-                registrations::ical_uid.eq(format!("r-{}@test", uuid::Uuid::new_v4().simple())),
-                registrations::directory_consent.eq(directory),
-                registrations::matchmaking_consent.eq(matchmaking),
-                registrations::created_at.eq(t),
-                registrations::updated_at.eq(t),
-            ))
-            .execute(c)
-            .expect("registration")
-    });
+    app.insert_registration(ev.id, uid, directory, matchmaking);
     let c = app.client();
     assert_eq!(c.login(&addr, PASSWORD).await.status, 303);
     (uid, addr, c)

@@ -369,6 +369,29 @@ impl TestApp {
         insert_user_with(&self.db, name, email, role, organisation, sector, country)
     }
 
+    /// Inserts a confirmed registration of `user_id` for `event_id` with the given consents to
+    /// the directory and to matchmaking.
+    pub fn insert_registration(&self, event_id: i64, user_id: i64, directory: bool, matchmaking: bool) {
+        use diesel::prelude::*;
+        use liaison::db::schema::registrations as r;
+        let t = liaison::db::now();
+        self.with_conn(|c| {
+            diesel::insert_into(r::table)
+                .values((
+                    r::event_id.eq(event_id),
+                    r::user_id.eq(user_id),
+                    r::status.eq("confirmed"),
+                    r::ical_uid.eq(format!("r-{}@test", uuid::Uuid::new_v4().simple())),
+                    r::directory_consent.eq(directory),
+                    r::matchmaking_consent.eq(matchmaking),
+                    r::created_at.eq(t),
+                    r::updated_at.eq(t),
+                ))
+                .execute(c)
+                .expect("insert registration")
+        });
+    }
+
     /// Runs a query against the test's database.
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut liaison::db::DbConn) -> T) -> T {
         let mut conn = self.db.get().expect("db conn");
