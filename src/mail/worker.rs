@@ -463,9 +463,10 @@ pub struct OutboxHealth {
 
 pub fn health(conn: &mut DbConn, stalled_after: Duration) -> Result<OutboxHealth, AppError> {
     let t = now();
-    let due: i64 = outbox::table.filter(due!(t)).count().get_result(conn)?;
-    let oldest: Option<NaiveDateTime> =
-        outbox::table.filter(due!(t)).select(diesel::dsl::min(outbox::next_attempt_at)).first(conn)?;
+    let (due, oldest): (i64, Option<NaiveDateTime>) = outbox::table
+        .filter(due!(t))
+        .select((diesel::dsl::count_star(), diesel::dsl::min(outbox::next_attempt_at)))
+        .first(conn)?;
     let oldest_due_secs = oldest.map_or(0, |o| (t - o).num_seconds().max(0));
     let retrying: i64 =
         outbox::table.filter(outbox::status.eq("pending")).filter(outbox::attempts.gt(0)).count().get_result(conn)?;
