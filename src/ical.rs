@@ -12,6 +12,11 @@ fn raw(value: &str) -> String {
     value.chars().filter(|c| !c.is_control() && !is_separator(*c)).collect()
 }
 
+/// A quoted parameter value (RFC 5545 §3.2): no control characters, no double quote.
+fn param(value: &str) -> String {
+    raw(value).replace('"', "'")
+}
+
 /// Unicode line/paragraph separators and bidi controls: some clients break lines on the first
 /// and the others make text display as something it is not.
 fn is_separator(c: char) -> bool {
@@ -128,6 +133,23 @@ impl Entry {
         self
     }
 
+    /// Who sends the invitation (iTIP needs one on every REQUEST and CANCEL). Clients send
+    /// replies there; Liaison's sender address is the one people can write to.
+    pub fn organizer(mut self, name: &str, email: &str) -> Entry {
+        self.0 .0.push(format!("ORGANIZER;CN=\"{}\":mailto:{}", param(name), raw(email)));
+        self
+    }
+
+    /// The person the invitation is for; no reply is asked for (the meeting is agreed already).
+    pub fn attendee(mut self, name: &str, email: &str) -> Entry {
+        self.0 .0.push(format!(
+            "ATTENDEE;CN=\"{}\";ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:{}",
+            param(name),
+            raw(email)
+        ));
+        self
+    }
+
     pub fn cancelled(mut self, cancelled: bool) -> Entry {
         self.0.raw("STATUS", if cancelled { "CANCELLED" } else { "CONFIRMED" });
         self
@@ -189,6 +211,53 @@ impl Calendar {
     }
 }
 
+/// The iTIP method of a mailed calendar (RFC 5546): a new or changed entry is a REQUEST, a
+/// removed one a CANCEL. One calendar object carries one method, so a notice with both
+/// attaches two files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Request,
+    Cancel,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// The address calendars see as the organiser of every invitation: the sender of Liaison's
+/// e-mails, set once at start (`LIAISON_MAIL_FROM`).
+static ORGANIZER: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+
+pub fn set_organizer(name: &str, email: &str) {
+    let _ = ORGANIZER.set((name.to_string(), email.to_string()));
+}
+
+pub fn organizer() -> (String, String) {
+    ORGANIZER.get().cloned().unwrap_or_else(|| ("Liaison".into(), "no-reply@liaison.localhost".into()))
+}
+
+/// A mailed invitation or cancellation: entries (already carrying ATTENDEE) under one method,
+/// as a `text/calendar` attachment whose content type names the method, as iMIP (RFC 6047)
+/// asks, so mail clients offer to apply it.
+pub fn invitation(method: Method, calendar_name: &str, filename: &str, entries: Vec<Entry>) -> crate::mail::Attachment {
+    let (name, email) = organizer();
+    let mut cal = Calendar::new(method.as_str(), calendar_name);
+    for e in entries {
+        let e = e.organizer(&name, &email);
+        cal.push(if method == Method::Cancel { e.cancelled(true) } else { e });
+    }
+    crate::mail::Attachment {
+        filename: filename.to_string(),
+        content_type: format!("text/calendar; charset=utf-8; method={}", method.as_str()),
+        body: cal.render(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +305,25 @@ mod tests {
         assert_eq!(e.get_uid(), Some("abc@liaisonATTACH:x"));
         assert_eq!(e.get_categories(), Some(vec!["Data, Ethics".to_string()]));
         assert_eq!(e.get_sequence(), Some(2));
+    }
+
+    #[test]
+    fn invitations_carry_method_organizer_and_attendee() {
+        let e = Entry::new("m-1@liaison", 3, t("2026-01-01 00:00"))
+            .times(t("2026-03-10 08:00"), t("2026-03-10 08:20"))
+            .summary("Meeting")
+            .attendee("Ana \"A\"\r\nX-BAD:1", "ana@example.org");
+        let a = invitation(Method::Cancel, "Meetings", "m.ics", vec![e]);
+        assert_eq!(a.content_type, "text/calendar; charset=utf-8; method=CANCEL");
+        assert_lines(&a.body);
+        let cal: icalendar::Calendar = a.body.parse().expect("parses");
+        assert_eq!(cal.property_value("METHOD"), Some("CANCEL"));
+        let ev = cal.events().next().expect("one event");
+        assert_eq!(ev.get_status(), Some(icalendar::EventStatus::Cancelled));
+        assert!(ev.property_value("ORGANIZER").is_some_and(|o| o.starts_with("mailto:")));
+        let attendees = ev.multi_properties().get("ATTENDEE").cloned().unwrap_or_default();
+        assert_eq!(attendees.iter().map(|p| p.value()).collect::<Vec<_>>(), ["mailto:ana@example.org"]);
+        assert!(!a.body.contains("X-BAD:1\r\n"));
     }
 
     #[test]

@@ -33,18 +33,27 @@ pub fn erase_traces(c: &mut DbConn, user: &User) -> Result<(), AppError> {
     let needles = Needles::of(user);
 
     // Copies of mails to others that name them.
-    let rows: Vec<(i64, String, String, String, Option<String>)> = outbox::table
+    type Copy = (i64, String, String, String, Option<String>, Option<String>);
+    let rows: Vec<Copy> = outbox::table
         .filter(outbox::to_addr.ne(&user.email))
         .filter(mentions!(needles, outbox::subject, outbox::text_body, outbox::html_body))
-        .select((outbox::id, outbox::subject, outbox::text_body, outbox::html_body, outbox::attachment_body))
+        .select((
+            outbox::id,
+            outbox::subject,
+            outbox::text_body,
+            outbox::html_body,
+            outbox::attachment_body,
+            outbox::more_attachments,
+        ))
         .load(c)?;
-    for (id, subject, text, html, attachment) in rows {
+    for (id, subject, text, html, attachment, more) in rows {
         diesel::update(outbox::table.find(id))
             .set((
                 outbox::subject.eq(needles.erase(&subject)),
                 outbox::text_body.eq(needles.erase(&text)),
                 outbox::html_body.eq(needles.erase(&html)),
                 outbox::attachment_body.eq(attachment.map(|a| needles.erase(&a))),
+                outbox::more_attachments.eq(more.map(|a| needles.erase(&a))),
             ))
             .execute(c)?;
     }

@@ -38,6 +38,24 @@ pub fn enqueue_with(
     mail: &dyn Mail,
     attachment: Option<Attachment>,
 ) -> Result<i64, AppError> {
+    enqueue_with_all(conn, to, to_name, mail, attachment.into_iter().collect())
+}
+
+/// Like [`enqueue`], with any number of attachments (a change notice carries an iTIP REQUEST
+/// and a CANCEL: one calendar object holds one method).
+pub fn enqueue_with_all(
+    conn: &mut DbConn,
+    to: &str,
+    to_name: &str,
+    mail: &dyn Mail,
+    attachments: Vec<Attachment>,
+) -> Result<i64, AppError> {
+    let mut files = attachments.into_iter();
+    let attachment = files.next();
+    let more: Vec<serde_json::Value> = files
+        .map(|a| serde_json::json!({"filename": a.filename, "content_type": a.content_type, "body": a.body}))
+        .collect();
+    let more = (!more.is_empty()).then(|| serde_json::Value::Array(more).to_string());
     let t = now();
     let id = diesel::insert_into(outbox::table)
         .values((
@@ -50,6 +68,7 @@ pub fn enqueue_with(
             outbox::attachment_name.eq(attachment.as_ref().map(|a| a.filename.clone())),
             outbox::attachment_type.eq(attachment.as_ref().map(|a| a.content_type.clone())),
             outbox::attachment_body.eq(attachment.map(|a| a.body)),
+            outbox::more_attachments.eq(more),
             outbox::status.eq("pending"),
             outbox::attempts.eq(0),
             outbox::next_attempt_at.eq(t),
@@ -58,6 +77,21 @@ pub fn enqueue_with(
         .returning(outbox::id)
         .get_result(conn)?;
     Ok(id)
+}
+
+/// The attachments after the first, as the outbox keeps them.
+pub(crate) fn more_attachments(stored: Option<&str>) -> anyhow::Result<Vec<Attachment>> {
+    let Some(text) = stored.filter(|t| !t.is_empty()) else { return Ok(Vec::new()) };
+    let list: Vec<serde_json::Value> = serde_json::from_str(text)?;
+    list.iter()
+        .map(|v| {
+            let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+            match (field("filename"), field("content_type"), field("body")) {
+                (Some(filename), Some(content_type), Some(body)) => Ok(Attachment { filename, content_type, body }),
+                _ => anyhow::bail!("an attachment of this message is incomplete"),
+            }
+        })
+        .collect()
 }
 
 /// Declares the text and HTML template wrappers of a message type and implements [`Mail`].

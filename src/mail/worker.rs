@@ -55,6 +55,7 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
+    pub more_attachments: Option<String>,
 }
 
 enum Transport {
@@ -294,12 +295,20 @@ fn compose(from: &Mailbox, row: &OutboxRow) -> anyhow::Result<Message> {
         .to(to)
         .subject(one_line(&row.subject))
         .message_id(Some(format!("<{message_id}>")));
-    let body = match (&row.attachment_name, &row.attachment_type, &row.attachment_body) {
-        (Some(name), Some(ct), Some(content)) => MultiPart::mixed()
-            .multipart(parts)
-            .singlepart(MailAttachment::new(one_line(name)).body(content.clone(), ContentType::parse(&one_line(ct))?)),
-        _ => parts,
-    };
+    let mut files = Vec::new();
+    if let (Some(name), Some(ct), Some(content)) = (&row.attachment_name, &row.attachment_type, &row.attachment_body) {
+        files.push(crate::mail::Attachment { filename: name.clone(), content_type: ct.clone(), body: content.clone() });
+    }
+    files.extend(crate::mail::more_attachments(row.more_attachments.as_deref())?);
+    if files.is_empty() {
+        return Ok(builder.multipart(parts)?);
+    }
+    let mut body = MultiPart::mixed().multipart(parts);
+    for f in files {
+        body = body.singlepart(
+            MailAttachment::new(one_line(&f.filename)).body(f.body, ContentType::parse(&one_line(&f.content_type))?),
+        );
+    }
     Ok(builder.multipart(body)?)
 }
 
@@ -381,6 +390,7 @@ fn record(
                 outbox::text_body.eq(""),
                 outbox::html_body.eq(""),
                 outbox::attachment_body.eq(None::<String>),
+                outbox::more_attachments.eq(None::<String>),
             ))
             .execute(conn)?,
         Sent::Permanent(e) => diesel::update(mine)
@@ -437,11 +447,20 @@ fn housekeeping(conn: &mut DbConn) -> Result<(), AppError> {
 /// Empties the bodies and attachment of sent messages; returns how many rows it changed.
 pub fn blank_sent_bodies(conn: &mut DbConn) -> Result<usize, AppError> {
     let n = diesel::update(
-        outbox::table
-            .filter(outbox::status.eq("sent"))
-            .filter(outbox::text_body.ne("").or(outbox::html_body.ne("")).or(outbox::attachment_body.is_not_null())),
+        outbox::table.filter(outbox::status.eq("sent")).filter(
+            outbox::text_body
+                .ne("")
+                .or(outbox::html_body.ne(""))
+                .or(outbox::attachment_body.is_not_null())
+                .or(outbox::more_attachments.is_not_null()),
+        ),
     )
-    .set((outbox::text_body.eq(""), outbox::html_body.eq(""), outbox::attachment_body.eq(None::<String>)))
+    .set((
+        outbox::text_body.eq(""),
+        outbox::html_body.eq(""),
+        outbox::attachment_body.eq(None::<String>),
+        outbox::more_attachments.eq(None::<String>),
+    ))
     .execute(conn)?;
     Ok(n)
 }
@@ -508,6 +527,7 @@ mod tests {
             last_error: None,
             created_at: now(),
             sent_at: None,
+            more_attachments: None,
         }
     }
 
@@ -527,8 +547,19 @@ mod tests {
         }
         let bad = OutboxRow { to_addr: "not an address".into(), ..row.clone() };
         assert!(build_message(&from, &bad).is_err());
-        let bad = OutboxRow { attachment_type: Some("\r\n".into()), ..row };
+        let bad = OutboxRow { attachment_type: Some("\r\n".into()), ..row.clone() };
         assert!(build_message(&from, &bad).is_err());
+        let two = OutboxRow {
+            more_attachments: Some(
+                serde_json::json!([{"filename": "cancel.ics", "content_type": "text/calendar; method=CANCEL", "body": "X"}])
+                    .to_string(),
+            ),
+            ..row.clone()
+        };
+        let msg = String::from_utf8(build_message(&from, &two).expect("build").formatted()).expect("utf8");
+        assert!(msg.contains("invite.ics") && msg.contains("cancel.ics") && msg.contains("method=CANCEL"), "{msg}");
+        let broken = OutboxRow { more_attachments: Some("[{}]".into()), ..row };
+        assert!(build_message(&from, &broken).is_err());
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod agenda;
 mod browser;
+mod calendar;
 mod events_organise;
 mod events_registration;
 mod hardening_db;
