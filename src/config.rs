@@ -191,7 +191,7 @@ impl Config {
         let from: lettre::message::Mailbox = self.mail_from.parse().map_err(|e| {
             anyhow::anyhow!("LIAISON_MAIL_FROM must be an address like 'Liaison <no-reply@example.org>': {e}")
         })?;
-        crate::ical::set_organizer(from.name.as_deref().unwrap_or("Liaison"), &from.email.to_string());
+        crate::ical::set_organizer(from.name.as_deref().unwrap_or("Liaison"), from.email.as_ref());
         let transport = match self.smtp_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(url) => {
                 if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
