@@ -237,7 +237,10 @@ pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Res
                 return Ok(Err(DeleteRefusal::LastAdmin));
             }
         }
-        // Free their seats first, so the waitlist moves up as if they had cancelled.
+        // Their meetings end first: partners are told and their calendars get the cancellation;
+        // the freed tables go to waiting requests.
+        crate::matchmaking::service::withdraw_everywhere(c, base_url, uid)?;
+        // Free their seats, so the waitlist moves up as if they had cancelled.
         crate::events::registration::release_all(c, base_url, uid)?;
         diesel::delete(outbox::table.filter(outbox::to_addr.eq(&user.email))).execute(c)?;
         super::erasure::erase_traces(c, &user)?;

@@ -433,8 +433,10 @@ pub async fn personal_ics(state: State, path: web::Path<(String, i64, String)>) 
         .await?;
     let (event, programme, chosen, meetings) = found.ok_or(AppError::NotFound)?;
     let name = format!("{} — my agenda", event.title);
-    let extra =
-        meetings.iter().map(|e| crate::matchmaking::emails::meeting_entry(&state.base_url, &event, e)).collect();
+    let extra = meetings
+        .iter()
+        .map(|e| crate::matchmaking::published::calendar_entry(&state.base_url, &event, &e.meeting, &e.partner))
+        .collect();
     let body = exports::calendar(&state.base_url, &event, &programme, &name, Some(&chosen), extra);
     Ok(calendar_response(body, &format!("{}-my-agenda.ics", event.slug)))
 }

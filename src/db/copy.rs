@@ -66,6 +66,7 @@ pub const NUMBERED: &[&str] = &[
     "meeting_slots",
     "meeting_requests",
     "meetings",
+    "published_meetings",
 ];
 
 tables! {
@@ -89,7 +90,7 @@ tables! {
     session_changes { id: i64, session_id: i64, description: String, created_at: NaiveDateTime, sent_at: Option<NaiveDateTime> },
     match_settings { event_id: i64, enabled: bool, meeting_minutes: i32, tables_count: i32, max_meetings: i32, cross_sector_bonus: f64, allow_same_organisation: bool, request_ttl_hours: i32, booking_opens_at: Option<NaiveDateTime>, booking_closes_at: Option<NaiveDateTime>, allow_suggested: bool, published_at: Option<NaiveDateTime>, schedule_version: i64, last_run_at: Option<NaiveDateTime>, last_run_summary: String, updated_at: NaiveDateTime },
     topics { id: i64, event_id: i64, name: String, category: String, position: i32 },
-    match_profiles { event_id: i64, user_id: i64, about: String, max_meetings: Option<i32>, updated_at: NaiveDateTime },
+    match_profiles { event_id: i64, user_id: i64, about: String, max_meetings: Option<i32>, updated_at: NaiveDateTime, meet_during_sessions: bool },
     profile_interests { event_id: i64, user_id: i64, topic_id: i64 },
     opportunities { id: i64, event_id: i64, user_id: i64, kind: String, title: String, description: String, created_at: NaiveDateTime, updated_at: NaiveDateTime },
     opportunity_topics { opportunity_id: i64, topic_id: i64 },
@@ -97,7 +98,9 @@ tables! {
     unavailability { slot_id: i64, user_id: i64 },
     meeting_requests { id: i64, event_id: i64, from_user: i64, to_user: i64, message: String, status: String, created_at: NaiveDateTime, expires_at: NaiveDateTime, responded_at: Option<NaiveDateTime>, digest_sent_at: Option<NaiveDateTime> },
     meetings { id: i64, event_id: i64, slot_id: i64, table_no: i32, a_user: i64, b_user: i64, request_id: Option<i64>, origin: String, locked: bool, score: f64, created_at: NaiveDateTime, updated_at: NaiveDateTime },
-    meeting_seats { slot_id: i64, user_id: i64, meeting_id: i64 }
+    meeting_seats { slot_id: i64, user_id: i64, meeting_id: i64 },
+    published_meetings { id: i64, event_id: i64, a_user: i64, b_user: i64, active: bool, slot_id: Option<i64>, starts_at: NaiveDateTime, ends_at: NaiveDateTime, table_no: i32, origin: String, sequence: i32, change_kind: String, changed_by: Option<i64>, changed_at: NaiveDateTime, told_active: bool, told_starts_at: Option<NaiveDateTime>, told_ends_at: Option<NaiveDateTime>, told_table_no: Option<i32>, told_sequence: i32 },
+    schedule_versions { event_id: i64, version: i32, published_at: NaiveDateTime, published_by: Option<i64>, added: i32, moved: i32, removed: i32, notified: i32 }
 }
 
 /// Row counts of every table, in copy order.

@@ -287,6 +287,7 @@ diesel::table! {
         about -> Text,
         max_meetings -> Nullable<Integer>,
         updated_at -> Timestamp,
+        meet_during_sessions -> Bool,
     }
 }
 
@@ -374,6 +375,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    published_meetings (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        a_user -> BigInt,
+        b_user -> BigInt,
+        active -> Bool,
+        slot_id -> Nullable<BigInt>,
+        starts_at -> Timestamp,
+        ends_at -> Timestamp,
+        table_no -> Integer,
+        origin -> Text,
+        sequence -> Integer,
+        change_kind -> Text,
+        changed_by -> Nullable<BigInt>,
+        changed_at -> Timestamp,
+        told_active -> Bool,
+        told_starts_at -> Nullable<Timestamp>,
+        told_ends_at -> Nullable<Timestamp>,
+        told_table_no -> Nullable<Integer>,
+        told_sequence -> Integer,
+    }
+}
+
+diesel::table! {
+    schedule_versions (event_id, version) {
+        event_id -> BigInt,
+        version -> Integer,
+        published_at -> Timestamp,
+        published_by -> Nullable<BigInt>,
+        added -> Integer,
+        moved -> Integer,
+        removed -> Integer,
+        notified -> Integer,
+    }
+}
+
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(rooms -> events (event_id));
@@ -403,6 +441,7 @@ diesel::joinable!(match_profiles -> users (user_id));
 diesel::joinable!(meetings -> meeting_slots (slot_id));
 diesel::joinable!(meeting_seats -> meetings (meeting_id));
 diesel::joinable!(unavailability -> meeting_slots (slot_id));
+diesel::joinable!(published_meetings -> events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -434,4 +473,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_requests,
     meetings,
     meeting_seats,
+    published_meetings,
+    schedule_versions,
 );

@@ -213,7 +213,7 @@ pub fn seed(db: &Db, participants: usize, sessions: usize) -> anyhow::Result<Sca
             .collect();
         mdemo::seed_profiles(c, &event, &mm, &mut rng)?;
         ms::schedule_all(c, &event, organiser)?.map_err(anyhow::Error::msg)?;
-        ms::publish(c, super::MAIL_BASE, &event, organiser)?;
+        crate::matchmaking::published::publish(c, super::MAIL_BASE, &event, organiser)?;
         let meetings = ms::meetings(c, event.id)?.len();
         // The addresses are invented: none of the queued e-mails may go out.
         diesel::delete(outbox::table.filter(outbox::id.gt(mark))).execute(c)?;

@@ -194,6 +194,8 @@ pub struct Registered {
     pub waitlist_position: Option<i64>,
 }
 
+use crate::matchmaking::published::Change::Unregistered;
+
 /// Registers `user_id` for the event: confirmed while seats remain, waitlisted in arrival order
 /// when full, pending when the organisers approve each registration. Sends the matching e-mail.
 pub fn register(
@@ -342,6 +344,8 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
         let was_confirmed = reg.status() == RegStatus::Confirmed;
         let reg = set_status(c, reg.id, RegStatus::Cancelled, reg.waitlist_number)?;
         send_outcome(c, base_url, &event, &reg, Outcome::CancelledByAttendee, None)?;
+        // Their meetings end with the registration, and partners are told.
+        crate::matchmaking::service::withdraw(c, base_url, &event, user_id, Unregistered)?;
         if was_confirmed {
             fill_seats(c, base_url, &event)?;
         }
@@ -496,6 +500,7 @@ pub fn apply(
                     freed |= status == RegStatus::Confirmed;
                     let reg = set_status(c, reg.id, RegStatus::Cancelled, reg.waitlist_number)?;
                     send_outcome(c, base_url, &event, &reg, Outcome::CancelledByOrganiser, None)?;
+                    crate::matchmaking::service::withdraw(c, base_url, &event, reg.user_id, Unregistered)?;
                 }
                 Action::CheckIn | Action::UndoCheckIn => {
                     if status != RegStatus::Confirmed {

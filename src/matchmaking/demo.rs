@@ -216,7 +216,7 @@ pub fn seed(
         }
     }
     let run = service::schedule_all(c, event, organiser)?.map_err(AppError::internal)?;
-    service::publish(c, base_url, event, organiser)?;
+    super::published::publish(c, base_url, event, organiser)?;
     let meetings = service::meetings(c, event.id)?.len();
     Ok(Summary { profiles, requests, meetings, quality: run.quality })
 }
@@ -257,7 +257,12 @@ pub fn seed_profiles(
         let unavailable: Vec<i64> = slots.iter().filter(|_| !featured && rng.chance(0.15)).map(|s| s.id).collect();
         let about = String::new();
         let cap = if rng.chance(0.3) { Some(4 + rng.below(4) as i32) } else { None };
-        service::save_profile(c, event.id, *uid, &ProfileInput { about, max_meetings: cap, interests, unavailable })?;
+        service::save_profile(
+            c,
+            event.id,
+            *uid,
+            &ProfileInput { about, max_meetings: cap, meet_during_sessions: false, interests, unavailable },
+        )?;
         let n = if featured { 3 } else { 1 + rng.below(3) };
         let mut used = Vec::new();
         for k in 0..n {

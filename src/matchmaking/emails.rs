@@ -1,13 +1,11 @@
 //! The matchmaking e-mails. They share the events area's one-shape message (greeting,
 //! paragraphs, details, one button); the words live here.
 
-use crate::ical::{Calendar, Entry};
 use chrono::NaiveDateTime;
 
-use super::service::{Person, ScheduleEntry};
+use super::service::Person;
 use crate::events::emails::EventMail;
 use crate::events::model::Event;
-use crate::mail::Attachment;
 
 fn mail(event: &Event, subject: String, name: &str, paragraphs: Vec<String>, action: (String, String)) -> EventMail {
     EventMail {
@@ -63,20 +61,6 @@ pub fn request_received(
     m
 }
 
-pub fn request_accepted(base_url: &str, event: &Event, name: &str, other: &str, when: Option<&str>) -> EventMail {
-    let placed = match when {
-        Some(w) => format!("Your meeting is on {w}."),
-        None => "There is no common free slot with a free table yet; the organisers' scheduler will place the meeting, and you will see it in your meetings.".into(),
-    };
-    mail(
-        event,
-        format!("{other} accepted your meeting request: {}", event.title),
-        name,
-        vec![format!("{other} accepted your request to meet at {}.", event.title), placed],
-        ("See my meetings".into(), meetings_link(base_url, event)),
-    )
-}
-
 pub fn request_declined(base_url: &str, event: &Event, name: &str, other: &str) -> EventMail {
     mail(
         event,
@@ -121,40 +105,46 @@ pub fn digest(base_url: &str, event: &Event, name: &str, senders: &[String]) -> 
     )
 }
 
-pub fn meeting_cancelled(base_url: &str, event: &Event, name: &str, partner: &str, when: &str, who: &str) -> EventMail {
+/// The one notice a person gets when their meetings change: the net change, then their whole
+/// schedule as it is now; the invitations are attached by the caller.
+pub fn meetings_changed(
+    base_url: &str,
+    event: &Event,
+    name: &str,
+    subject: String,
+    changes: &[String],
+    schedule: &[String],
+) -> EventMail {
+    let mut paragraphs = Vec::new();
+    if changes.len() > 1 {
+        paragraphs.push(format!("your meetings at {} changed:", event.title));
+        paragraphs.extend(changes.iter().map(|l| format!("• {l}")));
+    } else {
+        paragraphs.extend(changes.iter().cloned());
+    }
+    if schedule.is_empty() {
+        paragraphs.push("You have no meetings now.".into());
+    } else {
+        paragraphs.push("Your meetings now:".into());
+        paragraphs.extend(schedule.iter().map(|l| format!("• {l}")));
+    }
+    paragraphs.push(
+        "The attached invitation updates your calendar by itself; your personal calendar feed shows the same.".into(),
+    );
+    mail(event, subject, name, paragraphs, ("See my meetings".into(), meetings_link(base_url, event)))
+}
+
+/// A request was accepted but no table is free at a time both people are free: it waits, and
+/// gets a table the moment one frees.
+pub fn request_waiting(base_url: &str, event: &Event, name: &str, line: &str) -> EventMail {
     mail(
         event,
-        format!("Meeting cancelled: {partner}, {}", event.title),
+        format!("Meeting accepted, waiting for a table: {}", event.title),
         name,
         vec![
-            format!("{who} your meeting with {partner} on {when}."),
-            "The time is free again in your schedule.".into(),
+            line.to_string(),
+            "Every table is taken at the times you are both free. The meeting is waiting for a table: it gets one automatically as soon as one frees up (or the organisers add tables), and you will both get an e-mail with the time.".into(),
         ],
-        ("See my meetings".into(), meetings_link(base_url, event)),
-    )
-}
-
-pub fn meeting_moved(base_url: &str, event: &Event, name: &str, partner: &str, when: &str) -> EventMail {
-    mail(
-        event,
-        format!("Meeting moved: {partner}, {}", event.title),
-        name,
-        vec![format!("The organisers moved your meeting with {partner}. It is now on {when}.")],
-        ("See my meetings".into(), meetings_link(base_url, event)),
-    )
-}
-
-pub fn schedule_published(base_url: &str, event: &Event, name: &str, lines: &[String]) -> EventMail {
-    let mut paragraphs = vec![format!("here is your personal meeting schedule for {}:", event.title)];
-    paragraphs.extend(lines.iter().map(|l| format!("• {l}")));
-    paragraphs.push(
-        "The attached calendar file holds one entry per meeting; your personal calendar feed shows them too.".into(),
-    );
-    mail(
-        event,
-        format!("Your meeting schedule: {}", event.title),
-        name,
-        paragraphs,
         ("See my meetings".into(), meetings_link(base_url, event)),
     )
 }
@@ -171,35 +161,4 @@ pub fn top_matches(base_url: &str, event: &Event, name: &str, lines: &[String]) 
         paragraphs,
         ("See my matches".into(), format!("{base_url}/events/{}/matches", event.slug)),
     )
-}
-
-/// One calendar entry per meeting: stable UID per meeting, the table and the partner.
-pub fn meeting_entry(base_url: &str, event: &Event, e: &ScheduleEntry) -> Entry {
-    let partner = format!("{}{}", e.partner.name, org(&e.partner));
-    Entry::new(
-        &format!("meeting-{}@liaison", e.meeting.id),
-        e.meeting.updated_at.and_utc().timestamp().rem_euclid(1 << 30),
-        e.meeting.updated_at,
-    )
-    .summary(&format!("Meeting: {partner}"))
-    .times(e.slot.starts_at, e.slot.ends_at)
-    .location(&format!(
-        "Table {}{}",
-        e.meeting.table_no,
-        if event.venue.is_empty() { String::new() } else { format!(", {}", event.venue) }
-    ))
-    .description(&format!("One-to-one meeting with {partner} at {}.\n{}", event.title, meetings_link(base_url, event)))
-    .cancelled(false)
-}
-
-pub fn schedule_calendar(base_url: &str, event: &Event, entries: &[ScheduleEntry]) -> Attachment {
-    let mut cal = Calendar::new("PUBLISH", &format!("Meetings · {}", event.title));
-    for e in entries {
-        cal.push(meeting_entry(base_url, event, e));
-    }
-    Attachment {
-        filename: format!("{}-meetings.ics", event.slug),
-        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-        body: cal.render(),
-    }
 }

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod model;
 pub mod organise;
 pub mod public;
+pub mod published;
 pub mod service;
 
 use std::time::Duration;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organise/events/{id}/matchmaking/topics/{topic}/delete", web::post().to(o::delete_topic))
         .route("/organise/events/{id}/meetings", web::get().to(o::meetings))
         .route("/organise/events/{id}/meetings/schedule", web::post().to(o::schedule_all))
+        .route("/organise/events/{id}/meetings/review", web::get().to(o::review))
         .route("/organise/events/{id}/meetings/publish", web::post().to(o::publish))
         .route("/organise/events/{id}/meetings/top-matches", web::post().to(o::top_matches))
         .route("/organise/events/{id}/meetings/{meeting}/lock", web::post().to(o::lock))

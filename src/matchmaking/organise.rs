@@ -8,6 +8,7 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::model::{parse_window, Meeting, Settings, SettingsForm, Slot, Topic};
+use super::published;
 use super::service::{self, Dashboard};
 use crate::app::AppState;
 use crate::error::AppResult;
@@ -110,7 +111,18 @@ pub async fn save_settings(o: OrganiserCtx, state: State, form: FormData) -> App
         Err(e) => return settings_page(o, &state, Refused { form: Some((typed, e)), ..Default::default() }).await,
     };
     let (id, uid) = (o.event.id, o.user.id);
-    state.db.run(move |c| service::save_settings(c, id, uid, &input)).await?;
+    let (base_url, event) = (state.base_url.clone(), o.event.clone());
+    let placed = state
+        .db
+        .run(move |c| {
+            service::save_settings(c, id, uid, &input)?;
+            // More tables may give waiting requests a table.
+            service::place_waiting_now(c, &base_url, &event)
+        })
+        .await?;
+    if placed > 0 {
+        state.wake_mailer();
+    }
     o.ctx.flash("success", "The matchmaking settings are saved.");
     Ok(redirect(&settings_url(id)))
 }
@@ -146,10 +158,11 @@ pub async fn add_window(o: OrganiserCtx, state: State, form: FormData) -> AppRes
 
 pub async fn delete_slot(o: OrganiserCtx, state: State, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (id, sid) = path.into_inner();
-    let (base_url, event, uid) = (state.base_url.clone(), o.event.clone(), o.user.id);
-    state.db.run(move |c| service::delete_slot(c, &base_url, &event, uid, sid)).await?;
-    state.wake_mailer();
-    o.ctx.flash("success", "The slot is deleted; its meetings are cancelled and the people told.");
+    let (event, uid) = (o.event.clone(), o.user.id);
+    match state.db.run(move |c| service::delete_slot(c, &event, uid, sid)).await? {
+        Ok(()) => o.ctx.flash("success", "The slot is deleted, with the draft meetings it held."),
+        Err(msg) => o.ctx.flash("error", msg),
+    }
     Ok(redirect(&format!("{}#slots", settings_url(id))))
 }
 
@@ -211,6 +224,11 @@ struct MeetingsPage {
     cells: HashMap<(i64, i32), Cell>,
     dashboard: Dashboard,
     move_error: Option<(i64, String)>,
+    /// How the draft differs from what participants see.
+    pending: published::Diff,
+    /// Pairs whose draft place participants do not see yet.
+    unpublished: std::collections::BTreeSet<(i64, i64)>,
+    version: Option<published::Version>,
 }
 
 impl MeetingsPage {
@@ -227,6 +245,9 @@ impl MeetingsPage {
     fn used_in(&self, slot: &i64) -> usize {
         self.cells.keys().filter(|(s, _)| s == slot).count()
     }
+    fn is_unpublished(&self, m: &Meeting) -> bool {
+        self.unpublished.contains(&(m.a_user, m.b_user))
+    }
     fn move_error_for(&self, id: &i64) -> Option<&str> {
         self.move_error.as_ref().filter(|(m, _)| m == id).map(|(_, e)| e.as_str())
     }
@@ -234,7 +255,7 @@ impl MeetingsPage {
 
 async fn meetings_page(o: OrganiserCtx, state: &State, move_error: Option<(i64, String)>) -> AppResult<HttpResponse> {
     let id = o.event.id;
-    let (settings, slots, meetings, dashboard, names) = state
+    let (settings, slots, meetings, dashboard, names, pending, version) = state
         .db
         .run(move |c| {
             let people = service::people(c, id)?;
@@ -252,11 +273,14 @@ async fn meetings_page(o: OrganiserCtx, state: &State, move_error: Option<(i64, 
                 service::meetings(c, id)?,
                 service::dashboard(c, id)?,
                 names,
+                published::pending_diff(c, id)?,
+                published::versions(c, id)?.into_iter().next(),
             ))
         })
         .await?;
     let name = |u: i64| names.get(&u).cloned().unwrap_or_else(|| "A former participant".into());
     let max_table = meetings.iter().map(|m| m.table_no).max().unwrap_or(0).max(settings.tables_count);
+    let unpublished = pending.added.iter().map(|x| x.0).chain(pending.moved.iter().map(|x| x.0)).collect();
     let cells = meetings
         .into_iter()
         .map(|m| ((m.slot_id, m.table_no), Cell { a: name(m.a_user), b: name(m.b_user), meeting: m }))
@@ -273,6 +297,9 @@ async fn meetings_page(o: OrganiserCtx, state: &State, move_error: Option<(i64, 
             cells,
             dashboard,
             move_error,
+            pending,
+            unpublished,
+            version,
         },
     )
 }
@@ -290,11 +317,51 @@ pub async fn schedule_all(o: OrganiserCtx, state: State) -> AppResult<HttpRespon
     Ok(redirect(&meetings_url(o.event.id)))
 }
 
+#[derive(Template)]
+#[template(path = "pages/organise/meetings_review.html")]
+struct ReviewPage {
+    ctx: PageCtx,
+    event: Event,
+    diff: published::Diff,
+    people: Vec<published::PersonChanges>,
+    version: Option<published::Version>,
+    versions: Vec<published::Version>,
+}
+
+/// The draft compared with what participants see, per person, before publishing.
+pub async fn review(o: OrganiserCtx, state: State) -> AppResult<HttpResponse> {
+    let event = o.event.clone();
+    let (diff, people, versions) = state
+        .db
+        .run(move |c| {
+            let d = published::pending_diff(c, event.id)?;
+            let people = published::review(c, &event, &d)?;
+            Ok((d, people, published::versions(c, event.id)?))
+        })
+        .await?;
+    let version = versions.first().cloned();
+    render_status(StatusCode::OK, &ReviewPage { ctx: o.ctx, event: o.event, diff, people, version, versions })
+}
+
 pub async fn publish(o: OrganiserCtx, state: State) -> AppResult<HttpResponse> {
     let (base_url, event, uid) = (state.base_url.clone(), o.event.clone(), o.user.id);
-    let n = state.db.run(move |c| service::publish(c, &base_url, &event, uid)).await?;
+    let done = state.db.run(move |c| published::publish(c, &base_url, &event, uid)).await?;
     state.wake_mailer();
-    o.ctx.flash("success", format!("The schedule is published: {n} people get their personal schedule by e-mail."));
+    if done.diff.is_empty() && done.notified == 0 {
+        o.ctx.flash("info", format!("Nothing to publish: the draft equals version {}.", done.version));
+    } else {
+        o.ctx.flash(
+            "success",
+            format!(
+                "Version {} is published: {} added, {} moved, {} cancelled. {} people get one e-mail each with what changed for them.",
+                done.version,
+                done.diff.added.len(),
+                done.diff.moved.len(),
+                done.diff.removed.len(),
+                done.notified
+            ),
+        );
+    }
     Ok(redirect(&meetings_url(o.event.id)))
 }
 
@@ -335,11 +402,13 @@ pub async fn move_meeting(
     let (Some(slot), Some(table)) = (slot, table) else {
         return meetings_page(o, &state, Some((mid, "Choose a slot and a table number.".into()))).await;
     };
-    let (base_url, event, uid) = (state.base_url.clone(), o.event.clone(), o.user.id);
-    match state.db.run(move |c| service::move_meeting(c, &base_url, &event, uid, mid, slot, table)).await? {
+    let (event, uid) = (o.event.clone(), o.user.id);
+    match state.db.run(move |c| service::move_meeting(c, &event, uid, mid, slot, table)).await? {
         Ok(()) => {
-            state.wake_mailer();
-            o.ctx.flash("success", "The meeting is moved (and locked, so the scheduler keeps it there).");
+            o.ctx.flash(
+                "success",
+                "The meeting is moved in the draft (and locked, so the scheduler keeps it there). Participants see it when you publish.",
+            );
             Ok(redirect(&format!("{}#meeting-{mid}", meetings_url(id))))
         }
         Err(msg) => meetings_page(o, &state, Some((mid, msg))).await,
@@ -348,9 +417,8 @@ pub async fn move_meeting(
 
 pub async fn cancel(o: OrganiserCtx, state: State, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
     let (id, mid) = path.into_inner();
-    let (base_url, event, uid) = (state.base_url.clone(), o.event.clone(), o.user.id);
-    state.db.run(move |c| service::cancel_meeting_by_organiser(c, &base_url, &event, uid, mid)).await?;
-    state.wake_mailer();
-    o.ctx.flash("success", "The meeting is cancelled.");
+    let (event, uid) = (o.event.clone(), o.user.id);
+    state.db.run(move |c| service::cancel_meeting_by_organiser(c, &event, uid, mid)).await?;
+    o.ctx.flash("success", "The meeting is removed from the draft. Participants are told when you publish.");
     Ok(redirect(&meetings_url(id)))
 }

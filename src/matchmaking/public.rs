@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::model::{check_message, Meeting, MeetingRequest, OpportunityForm, Settings, Slot, Topic, ABOUT_MAX};
+use super::model::{check_message, MeetingRequest, OpportunityForm, Settings, Slot, Topic, ABOUT_MAX};
 use super::service::{
     self, Answer, DirectoryEntry, DirectoryQuery, Person, ProfileData, ScheduleEntry, SuggestionView,
 };
@@ -219,11 +219,18 @@ pub async fn save_profile(
     let stored = state.db.run(move |c| Ok(service::profile(c, id, uid)?.unavailable)).await?;
     let mut unavailable: Vec<i64> = stored.into_iter().filter(|s| !shown.contains(s)).collect();
     unavailable.extend(shown.iter().filter(|s| !available.contains(s)));
-    let input = service::ProfileInput { about, max_meetings, interests: form.ids("interests"), unavailable };
+    let input = service::ProfileInput {
+        about,
+        max_meetings,
+        meet_during_sessions: form.get("meet_during_sessions") == "on",
+        interests: form.ids("interests"),
+        unavailable,
+    };
     if !errors.is_empty() {
         let typed = ProfileData {
             about: input.about.clone(),
             max_meetings,
+            meet_during_sessions: input.meet_during_sessions,
             interests: input.interests.clone(),
             opportunities: Vec::new(),
             unavailable: input.unavailable.clone(),
@@ -232,7 +239,8 @@ pub async fn save_profile(
             ProfileRefusal { errors, typed: Some(typed), max_meetings: Some(typed_cap), ..Default::default() };
         return profile_page(p, &state, UNPROCESSABLE, refused).await;
     }
-    state
+    let (base_url, event, was_in) = (state.base_url.clone(), p.event.clone(), p.me.matchmaking);
+    let ended = state
         .db
         .run(move |c| {
             use diesel::prelude::*;
@@ -241,11 +249,27 @@ pub async fn save_profile(
                 diesel::update(r::table.filter(r::event_id.eq(id).and(r::user_id.eq(uid))))
                     .set((r::directory_consent.eq(directory), r::matchmaking_consent.eq(matchmaking)))
                     .execute(c)?;
-                Ok(())
+                // Leaving matchmaking ends one's meetings and requests at once, and says so.
+                if was_in && !matchmaking {
+                    return service::withdraw(c, &base_url, &event, uid, super::published::Change::Left).map(Some);
+                }
+                Ok(None)
             })
         })
         .await?;
-    p.ctx.flash("success", "Your matchmaking profile is saved.");
+    match ended {
+        Some(n) => {
+            state.wake_mailer();
+            p.ctx.flash(
+                "success",
+                format!(
+                    "You have left matchmaking. {n} meeting{} cancelled; we have told your partners and sent your calendar the cancellations.",
+                    if n == 1 { " is" } else { "s are" }
+                ),
+            );
+        }
+        None => p.ctx.flash("success", "Your matchmaking profile is saved."),
+    }
     Ok(redirect(&format!("{}/matchmaking", base(&p.event))))
 }
 
@@ -516,6 +540,8 @@ struct MeetingsPage {
     outgoing: Vec<RequestRow>,
     past: Vec<RequestRow>,
     published: bool,
+    /// Accepted requests without a table yet, by the other person.
+    waiting: Vec<RequestRow>,
 }
 
 async fn request_rows(state: &State, event_id: i64, uid: i64) -> AppResult<Vec<RequestRow>> {
@@ -541,17 +567,36 @@ pub async fn my_meetings(authed: Authed, state: State, slug: web::Path<String>) 
     let p = participant_or_return!(state, authed, slug.into_inner());
     let published = p.settings.published_at.is_some();
     let (event, uid) = (p.event.clone(), p.me.user_id);
-    let entries = state.db.run(move |c| service::schedule_entries(c, &event, uid, published)).await?;
+    let event_id = p.event.id;
+    let (entries, waiting_ids) = state
+        .db
+        .run(move |c| {
+            let entries = service::visible_entries(c, &event, uid)?;
+            let waiting: Vec<i64> = service::waiting_requests_of(c, event_id, uid)?;
+            Ok((entries, waiting))
+        })
+        .await?;
     let rows = request_rows(&state, p.event.id, uid).await?;
-    let (mut incoming, mut outgoing, mut past) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut incoming, mut outgoing, mut past, mut waiting) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for row in rows {
         match (row.request.is_pending(), row.incoming) {
+            _ if waiting_ids.contains(&row.request.id) => waiting.push(row),
             (true, true) => incoming.push(row),
             (true, false) => outgoing.push(row),
             _ => past.push(row),
         }
     }
-    render(&MeetingsPage { ctx: p.ctx, event: p.event, me: p.me, entries, incoming, outgoing, past, published })
+    render(&MeetingsPage {
+        ctx: p.ctx,
+        event: p.event,
+        me: p.me,
+        entries,
+        incoming,
+        outgoing,
+        past,
+        published,
+        waiting,
+    })
 }
 
 #[derive(Template)]
@@ -561,7 +606,8 @@ struct RequestPage {
     event: Event,
     row: RequestRow,
     answer: String,
-    meeting: Option<(Meeting, String)>,
+    meeting: Option<String>,
+    waiting: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -581,7 +627,7 @@ pub async fn request_page(
     let (slug, rid) = path.into_inner();
     let p = participant_or_return!(state, authed, slug);
     let (id, uid, event) = (p.event.id, p.me.user_id, p.event.clone());
-    let (request, other, meeting) = state
+    let (request, other, meeting, waiting) = state
         .db
         .run(move |c| {
             let q = service::find_request(c, id, rid)?
@@ -589,11 +635,13 @@ pub async fn request_page(
                 .ok_or(AppError::NotFound)?;
             let other_id = if q.to_user == uid { q.from_user } else { q.to_user };
             let other = service::find_person(c, id, other_id)?.ok_or(AppError::NotFound)?;
-            let meeting = service::schedule_entries(c, &event, uid, true)?
-                .into_iter()
-                .find(|e| e.meeting.request_id == Some(q.id))
-                .map(|e| (e.meeting, e.when));
-            Ok((q, other, meeting))
+            let meeting = (q.status == "accepted")
+                .then(|| service::visible_entries(c, &event, uid))
+                .transpose()?
+                .and_then(|list| list.into_iter().find(|e| e.partner.user_id == other_id))
+                .map(|e| e.when);
+            let waiting = service::is_waiting(c, id, &q)?;
+            Ok((q, other, meeting, waiting))
         })
         .await?;
     let incoming = request.to_user == p.me.user_id;
@@ -601,7 +649,14 @@ pub async fn request_page(
         "accept" | "decline" => q.answer.clone(),
         _ => String::new(),
     };
-    render(&RequestPage { ctx: p.ctx, event: p.event, row: RequestRow { request, other, incoming }, answer, meeting })
+    render(&RequestPage {
+        ctx: p.ctx,
+        event: p.event,
+        row: RequestRow { request, other, incoming },
+        answer,
+        meeting,
+        waiting,
+    })
 }
 
 async fn answer(authed: Authed, state: State, path: web::Path<(String, i64)>, accept: bool) -> AppResult<HttpResponse> {
@@ -618,11 +673,12 @@ async fn answer(authed: Authed, state: State, path: web::Path<(String, i64)>, ac
         .await?;
     state.wake_mailer();
     match outcome {
-        Answer::Accepted(Some(_)) => p.ctx.flash("success", "Accepted: the meeting is in your schedule below."),
-        Answer::Accepted(None) => p.ctx.flash(
-            "info",
-            "Accepted. There is no common free slot with a free table yet; the organisers' scheduler will place the meeting.",
+        Answer::Accepted => p.ctx.flash(
+            "success",
+            "Accepted: the meeting is in your schedule below, and we have e-mailed you both the calendar invitation.",
         ),
+        Answer::Waiting(msg) => p.ctx.flash("info", msg),
+        Answer::Refused(msg) => p.ctx.flash("error", msg),
         Answer::Declined => p.ctx.flash("success", "Declined. We have let them know."),
         Answer::Gone(msg) => p.ctx.flash("error", msg),
     }
@@ -655,6 +711,9 @@ pub async fn cancel_meeting(authed: Authed, state: State, path: web::Path<(Strin
     let (base_url, event, uid) = (state.base_url.clone(), p.event.clone(), p.me.user_id);
     state.db.run(move |c| service::cancel_own_meeting(c, &base_url, &event, mid, uid)).await?;
     state.wake_mailer();
-    p.ctx.flash("success", "The meeting is cancelled; we have told the other person.");
+    p.ctx.flash(
+        "success",
+        "The meeting is cancelled; we have told the other person, and your calendar invitation is cancelled by e-mail.",
+    );
     Ok(redirect(&format!("{}/meetings", base(&p.event))))
 }

@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::engine;
 use super::model::*;
+use super::{engine, published};
 use crate::db::schema::{
-    match_profiles as mp, match_settings as ms, meeting_requests as mr, meeting_seats as seats, meeting_slots as sl,
-    meetings as m, opportunities as op, opportunity_topics as ot, profile_interests as pi, registrations as r,
-    topics as t, unavailability as un, users,
+    agenda_sessions as ags, match_profiles as mp, match_settings as ms, meeting_requests as mr, meeting_seats as seats,
+    meeting_slots as sl, meetings as m, opportunities as op, opportunity_topics as ot, profile_interests as pi,
+    published_meetings as pm, registrations as r, session_signups as su, topics as t, unavailability as un, users,
 };
 use crate::db::{now, DbConn};
 use crate::error::AppError;
@@ -234,20 +234,28 @@ pub fn add_window(
     })
 }
 
-/// Deletes a slot; its meetings are cancelled and both people told.
-pub fn delete_slot(c: &mut DbConn, base_url: &str, event: &Event, actor: i64, slot_id: i64) -> Result<(), AppError> {
+/// Deletes a slot and the draft meetings in it. A slot that holds published meetings is
+/// refused: participants hold those, so the organisers move or cancel them and publish first.
+pub fn delete_slot(c: &mut DbConn, event: &Event, actor: i64, slot_id: i64) -> Result<Result<(), String>, AppError> {
     crate::db::write_transaction(c, |c| {
         lock_schedule(c, event.id)?;
         let slot = find_slot(c, event.id, slot_id)?.ok_or(AppError::NotFound)?;
-        let published = settings(c, event.id)?.published_at.is_some();
-        let ids: Vec<i64> = m::table.filter(m::slot_id.eq(slot.id)).select(m::id).load(c)?;
-        for id in ids {
-            cancel_meeting_inner(c, base_url, event, id, None, published)?;
+        let held = published::meetings_in_slot(c, slot.id)?;
+        if held > 0 {
+            return Ok(Err(format!(
+                "{held} published meeting{} take{} place in this slot. Move or cancel {} in the meeting grid and publish the schedule first; then delete the slot.",
+                if held == 1 { "" } else { "s" },
+                if held == 1 { "s" } else { "" },
+                if held == 1 { "it" } else { "them" },
+            )));
         }
+        let ids: Vec<i64> = m::table.filter(m::slot_id.eq(slot.id)).select(m::id).load(c)?;
+        diesel::delete(seats::table.filter(seats::meeting_id.eq_any(&ids))).execute(c)?;
+        diesel::delete(m::table.filter(m::id.eq_any(&ids))).execute(c)?;
         diesel::delete(sl::table.find(slot.id)).execute(c)?;
         let when = event.local_datetime_label(slot.starts_at);
         crate::audit::record_event(c, Some(actor), event.id, "matchmaking.slot_deleted", &when)?;
-        Ok(())
+        Ok(Ok(()))
     })
 }
 
@@ -329,15 +337,19 @@ fn confirmed(c: &mut DbConn, event_id: i64, only: Option<i64>) -> Result<Vec<Per
 pub struct ProfileData {
     pub about: String,
     pub max_meetings: Option<i32>,
+    pub meet_during_sessions: bool,
     pub interests: Vec<i64>,
     pub opportunities: Vec<(Opportunity, Vec<i64>)>,
     pub unavailable: Vec<i64>,
 }
 
 pub fn profile(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<ProfileData, AppError> {
-    let row: Option<(String, Option<i32>)> =
-        mp::table.find((event_id, user_id)).select((mp::about, mp::max_meetings)).first(c).optional()?;
-    let (about, max_meetings) = row.unwrap_or_default();
+    let row: Option<(String, Option<i32>, bool)> = mp::table
+        .find((event_id, user_id))
+        .select((mp::about, mp::max_meetings, mp::meet_during_sessions))
+        .first(c)
+        .optional()?;
+    let (about, max_meetings, meet_during_sessions) = row.unwrap_or_default();
     let interests =
         pi::table.filter(pi::event_id.eq(event_id).and(pi::user_id.eq(user_id))).select(pi::topic_id).load(c)?;
     let unavailable = un::table
@@ -346,7 +358,7 @@ pub fn profile(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<ProfileDat
         .select(un::slot_id)
         .load(c)?;
     let opportunities = opportunities_of(c, event_id, &[user_id])?.remove(&user_id).unwrap_or_default();
-    Ok(ProfileData { about, max_meetings, interests, opportunities, unavailable })
+    Ok(ProfileData { about, max_meetings, meet_during_sessions, interests, opportunities, unavailable })
 }
 
 /// Each person's opportunities with their topic ids.
@@ -381,6 +393,8 @@ fn opportunities_of(c: &mut DbConn, event_id: i64, user_ids: &[i64]) -> Result<O
 pub struct ProfileInput {
     pub about: String,
     pub max_meetings: Option<i32>,
+    /// The scheduler may place meetings during the sessions in the person's agenda.
+    pub meet_during_sessions: bool,
     pub interests: Vec<i64>,
     pub unavailable: Vec<i64>,
 }
@@ -397,12 +411,18 @@ pub fn save_profile(c: &mut DbConn, event_id: i64, user_id: i64, p: &ProfileInpu
                     mp::user_id.eq(user_id),
                     mp::about.eq(&p.about),
                     mp::max_meetings.eq(p.max_meetings),
+                    mp::meet_during_sessions.eq(p.meet_during_sessions),
                     mp::updated_at.eq(now()),
                 ))
                 .execute(c)?;
         } else {
             diesel::update(mp::table.find((event_id, user_id)))
-                .set((mp::about.eq(&p.about), mp::max_meetings.eq(p.max_meetings), mp::updated_at.eq(now())))
+                .set((
+                    mp::about.eq(&p.about),
+                    mp::max_meetings.eq(p.max_meetings),
+                    mp::meet_during_sessions.eq(p.meet_during_sessions),
+                    mp::updated_at.eq(now()),
+                ))
                 .execute(c)?;
         }
         diesel::delete(pi::table.filter(pi::event_id.eq(event_id).and(pi::user_id.eq(user_id)))).execute(c)?;
@@ -897,8 +917,19 @@ pub fn request_meeting(
             .filter(m::event_id.eq(event.id).and(m::a_user.eq(a)).and(m::b_user.eq(b)))
             .count()
             .get_result(c)?;
-        if met > 0 {
+        if met > 0 || published::find_pair(c, event.id, a, b)?.is_some_and(|r| r.active) {
             return Ok(Err(format!("You and {} already have a meeting.", other.name)));
+        }
+        let occ = occupancy(c, event.id)?;
+        if occ.at_cap(&s, from) {
+            return Ok(Err(format!(
+                "You already have {} meetings, the most you take. Raise your limit on your matchmaking profile{} or cancel a meeting first.",
+                occ.cap(&s, from),
+                if occ.cap(&s, from) < s.max_meetings { format!(" (up to {})", s.max_meetings) } else { String::new() }
+            )));
+        }
+        if occ.at_cap(&s, to) {
+            return Ok(Err(format!("{} already has as many meetings as they take.", other.name)));
         }
         let id: i64 = diesel::insert_into(mr::table)
             .values((
@@ -935,14 +966,43 @@ fn name_of(c: &mut DbConn, user_id: i64) -> Result<String, AppError> {
 /// What answering a request led to.
 #[derive(Debug)]
 pub enum Answer {
-    Accepted(Option<Meeting>),
+    /// Accepted and placed: both have the meeting now.
+    Accepted,
+    /// Accepted, but no table is free at a time both are free: it waits (the message says why).
+    Waiting(String),
     Declined,
+    /// Not accepted, the request stays open: the message says why (a cap is reached).
+    Refused(String),
     /// Not pending any more (answered, cancelled or expired): the message says which.
     Gone(String),
 }
 
+fn cap_refusal(c: &mut DbConn, s: &Settings, occ: &Occupancy, me: i64, other: i64) -> Result<Option<String>, AppError> {
+    if occ.at_cap(s, me) {
+        let cap = occ.cap(s, me);
+        let raise = if cap < s.max_meetings {
+            format!(
+                "raise your limit on your matchmaking profile (the event allows up to {}) or cancel a meeting",
+                s.max_meetings
+            )
+        } else {
+            "cancel one of your meetings first (that is the event's limit)".to_string()
+        };
+        return Ok(Some(format!("You already have {cap} meetings, the most you take. To accept, {raise}.")));
+    }
+    if occ.at_cap(s, other) {
+        return Ok(Some(format!(
+            "{} already has as many meetings as they take. The request stays open: you can accept it if they make room.",
+            name_of(c, other)?
+        )));
+    }
+    Ok(None)
+}
+
 /// The recipient accepts or declines. An accepted request is placed at once in the best slot
-/// where both are free and a table is free.
+/// where both are free and a table is free, in the draft and the published version; both get
+/// the meeting as a calendar invitation. Without a free table it waits and gets one the
+/// moment one frees.
 pub fn answer_request(
     c: &mut DbConn,
     base_url: &str,
@@ -963,39 +1023,50 @@ pub fn answer_request(
         if !rq.is_pending() {
             return Ok(Answer::Gone(format!("This request is no longer open ({}).", rq.status_label().to_lowercase())));
         }
-        let status = if accept { "accepted" } else { "declined" };
-        diesel::update(mr::table.find(rq.id)).set((mr::status.eq(status), mr::responded_at.eq(Some(t0)))).execute(c)?;
         let (email, name) = contact(c, rq.from_user)?;
         let other = name_of(c, rq.to_user)?;
         if !accept {
+            diesel::update(mr::table.find(rq.id))
+                .set((mr::status.eq("declined"), mr::responded_at.eq(Some(t0))))
+                .execute(c)?;
             let mail = super::emails::request_declined(base_url, event, &name, &other);
             crate::mail::enqueue(c, &email, &name, &mail)?;
             return Ok(Answer::Declined);
         }
+        let occ = occupancy(c, event.id)?;
+        if let Some(msg) = cap_refusal(c, &s, &occ, rq.to_user, rq.from_user)? {
+            return Ok(Answer::Refused(msg));
+        }
+        diesel::update(mr::table.find(rq.id))
+            .set((mr::status.eq("accepted"), mr::responded_at.eq(Some(t0))))
+            .execute(c)?;
         // The pair's match score, from the shared snapshot when the caller has one.
         let score = match pool {
             Some(p) => p.matcher.explain(rq.from_user, rq.to_user).map_or(0.0, |x| x.score),
             None => self::pool(c, event.id, &s)?.matcher.explain(rq.from_user, rq.to_user).map_or(0.0, |x| x.score),
         };
-        let placed = place(c, event.id, &s, rq.from_user, rq.to_user, "request", Some(rq.id), score)?;
-        let slot = match &placed {
-            Some(mt) => find_slot(c, event.id, mt.slot_id)?,
-            None => None,
+        let why = match find_place(c, event.id, &s, &occ, rq.from_user, rq.to_user)? {
+            Placement::At(slot, table) => {
+                place_request(c, event.id, &rq, &slot, table, score, published::Change::Accepted, Some(user_id))?;
+                published::notify(c, base_url, event, None)?;
+                return Ok(Answer::Accepted);
+            }
+            Placement::NoTable => "Every table is taken at the times you are both free.",
+            Placement::NoCommonTime => {
+                "You have no free time in common yet (meetings, sessions in your agendas or times marked unavailable)."
+            }
         };
-        let when = slot.as_ref().zip(placed.as_ref()).map(|(sl, mt)| meeting_when(event, sl, mt.table_no));
-        let mail = super::emails::request_accepted(base_url, event, &name, &other, when.as_deref());
-        crate::mail::enqueue(c, &email, &name, &mail)?;
-        Ok(Answer::Accepted(placed))
+        let (my_email, my_name) = contact(c, user_id)?;
+        for (to, to_name, line) in [
+            (&email, &name, format!("{other} accepted your meeting request. {why}")),
+            (&my_email, &my_name, format!("You accepted {name}'s meeting request. {why}")),
+        ] {
+            crate::mail::enqueue(c, to, to_name, &super::emails::request_waiting(base_url, event, to_name, &line))?;
+        }
+        Ok(Answer::Waiting(format!(
+            "Accepted. {why} The meeting is waiting for a table: it gets one automatically as soon as one frees up, and you will both get an e-mail."
+        )))
     })
-}
-
-pub fn meeting_when(event: &Event, slot: &Slot, table: i32) -> String {
-    format!(
-        "{}–{} ({}), table {table}",
-        event.local(slot.starts_at).format("%A %-d %B, %H:%M"),
-        event.local(slot.ends_at).format("%H:%M"),
-        event.timezone
-    )
 }
 
 /// The sender withdraws a pending request.
@@ -1088,6 +1159,7 @@ pub fn send_digests(c: &mut DbConn, base_url: &str, older_than: NaiveDateTime) -
 
 // ---------- meetings ----------
 
+/// The organisers' working copy (the draft), in grid order.
 pub fn meetings(c: &mut DbConn, event_id: i64) -> Result<Vec<Meeting>, AppError> {
     Ok(m::table
         .filter(m::event_id.eq(event_id))
@@ -1096,64 +1168,91 @@ pub fn meetings(c: &mut DbConn, event_id: i64) -> Result<Vec<Meeting>, AppError>
         .load(c)?)
 }
 
-pub fn meetings_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<(Meeting, Slot)>, AppError> {
-    // One query per side, each on its own index: with `a_user = ? OR b_user = ?` SQLite read
-    // every meeting of the event (2 ms at 6,000 meetings, on every "my agenda").
-    let mut mine: Vec<(Meeting, Slot)> = m::table
-        .inner_join(sl::table)
-        .filter(m::event_id.eq(event_id).and(m::a_user.eq(user_id)))
-        .select((Meeting::as_select(), Slot::as_select()))
-        .load(c)?;
-    mine.extend(
-        m::table
-            .inner_join(sl::table)
-            .filter(m::event_id.eq(event_id).and(m::b_user.eq(user_id)))
-            .select((Meeting::as_select(), Slot::as_select()))
-            .load::<(Meeting, Slot)>(c)?,
-    );
-    mine.sort_by_key(|(mt, sl)| (sl.starts_at, mt.id));
-    Ok(mine)
+/// Why a person cannot have a meeting in a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Busy {
+    Meeting,
+    Unavailable,
+    Session,
 }
 
-/// The state of the meeting grid that placement needs: busy slots per person, meetings per
-/// person, used tables per slot, and unavailability.
+/// The state of the meeting grid that placement needs, over the draft and the published
+/// version together (a participant's own change lands in both, so it must fit both): busy
+/// slots per person, meetings per person, used tables per slot, unavailability (marked, and
+/// the sessions in people's agendas unless they meet during sessions), and caps.
 struct Occupancy {
     busy: BTreeSet<(i64, i64)>,
     count: HashMap<i64, i32>,
     tables: HashMap<i64, BTreeSet<i32>>,
     unavailable: BTreeSet<(i64, i64)>,
+    in_session: BTreeSet<(i64, i64)>,
     caps: HashMap<i64, Option<i32>>,
 }
 
 fn occupancy(c: &mut DbConn, event_id: i64) -> Result<Occupancy, AppError> {
-    let rows: Vec<(i64, i32, i64, i64)> =
+    let draft: Vec<(i64, i32, i64, i64)> =
         m::table.filter(m::event_id.eq(event_id)).select((m::slot_id, m::table_no, m::a_user, m::b_user)).load(c)?;
+    let shown: Vec<(Option<i64>, i32, i64, i64)> = pm::table
+        .filter(pm::event_id.eq(event_id).and(pm::active.eq(true)))
+        .select((pm::slot_id, pm::table_no, pm::a_user, pm::b_user))
+        .load(c)?;
     let mut o = Occupancy {
         busy: BTreeSet::new(),
         count: HashMap::new(),
         tables: HashMap::new(),
         unavailable: BTreeSet::new(),
+        in_session: BTreeSet::new(),
         caps: HashMap::new(),
     };
+    let mut pairs: BTreeSet<(i64, i64)> = BTreeSet::new();
+    let rows = draft.into_iter().chain(shown.into_iter().filter_map(|(s, t, a, b)| Some((s?, t, a, b))));
     for (slot, table, a, b) in rows {
         o.busy.insert((slot, a));
         o.busy.insert((slot, b));
-        *o.count.entry(a).or_default() += 1;
-        *o.count.entry(b).or_default() += 1;
         o.tables.entry(slot).or_default().insert(table);
+        if pairs.insert((a, b)) {
+            *o.count.entry(a).or_default() += 1;
+            *o.count.entry(b).or_default() += 1;
+        }
     }
     let un_rows: Vec<(i64, i64)> =
         un::table.inner_join(sl::table).filter(sl::event_id.eq(event_id)).select((un::slot_id, un::user_id)).load(c)?;
     o.unavailable = un_rows.into_iter().collect();
-    let caps: Vec<(i64, Option<i32>)> =
-        mp::table.filter(mp::event_id.eq(event_id)).select((mp::user_id, mp::max_meetings)).load(c)?;
-    o.caps = caps.into_iter().collect();
+    let caps: Vec<(i64, Option<i32>, bool)> = mp::table
+        .filter(mp::event_id.eq(event_id))
+        .select((mp::user_id, mp::max_meetings, mp::meet_during_sessions))
+        .load(c)?;
+    let free_in_sessions: BTreeSet<i64> = caps.iter().filter(|x| x.2).map(|x| x.0).collect();
+    o.caps = caps.into_iter().map(|(u, cap, _)| (u, cap)).collect();
+    // Sessions people chose, against the slots they overlap.
+    let chosen: Vec<(i64, NaiveDateTime, NaiveDateTime)> = su::table
+        .inner_join(ags::table)
+        .filter(ags::event_id.eq(event_id).and(ags::status.ne("cancelled")))
+        .select((su::user_id, ags::starts_at, ags::ends_at))
+        .load(c)?;
+    if !chosen.is_empty() {
+        let slot_rows: Vec<(i64, NaiveDateTime, NaiveDateTime)> =
+            sl::table.filter(sl::event_id.eq(event_id)).select((sl::id, sl::starts_at, sl::ends_at)).load(c)?;
+        for (u, s0, s1) in chosen {
+            if free_in_sessions.contains(&u) {
+                continue;
+            }
+            for (slot, m0, m1) in &slot_rows {
+                if *m0 < s1 && s0 < *m1 {
+                    o.in_session.insert((*slot, u));
+                }
+            }
+        }
+    }
     Ok(o)
 }
 
 impl Occupancy {
     fn cap(&self, s: &Settings, user: i64) -> i32 {
         self.caps.get(&user).copied().flatten().map_or(s.max_meetings, |c| c.min(s.max_meetings))
+    }
+    fn at_cap(&self, s: &Settings, user: i64) -> bool {
+        self.count.get(&user).copied().unwrap_or(0) >= self.cap(s, user)
     }
     fn free_table(&self, s: &Settings, slot: i64) -> Option<i32> {
         let used = self.tables.get(&slot);
@@ -1162,38 +1261,57 @@ impl Occupancy {
     fn free_tables(&self, s: &Settings, slot: i64) -> usize {
         (s.tables_count as usize).saturating_sub(self.tables.get(&slot).map_or(0, BTreeSet::len))
     }
+    fn busy(&self, slot: i64, user: i64) -> Option<Busy> {
+        if self.busy.contains(&(slot, user)) {
+            Some(Busy::Meeting)
+        } else if self.unavailable.contains(&(slot, user)) {
+            Some(Busy::Unavailable)
+        } else if self.in_session.contains(&(slot, user)) {
+            Some(Busy::Session)
+        } else {
+            None
+        }
+    }
     fn free(&self, slot: i64, user: i64) -> bool {
-        !self.busy.contains(&(slot, user)) && !self.unavailable.contains(&(slot, user))
+        self.busy(slot, user).is_none()
     }
 }
 
-/// Places a meeting of `a` and `b` in the slot where both are free, neither is over their cap
-/// and most tables are free (keeping busy slots open for others), earliest on a tie. Call it
-/// under the schedule lock. None when there is no such slot.
-#[allow(clippy::too_many_arguments)]
-fn place(
+/// Where an accepted request could go, or why it cannot go yet.
+enum Placement {
+    At(Slot, i32),
+    /// Both are free at some time, but every table is taken then.
+    NoTable,
+    /// They have no free time in common.
+    NoCommonTime,
+}
+
+/// The slot where both are free and most tables are free (keeping busy slots open for
+/// others), earliest on a tie. Call it under the schedule lock.
+fn find_place(
     c: &mut DbConn,
     event_id: i64,
     s: &Settings,
+    occ: &Occupancy,
     a: i64,
     b: i64,
-    origin: &str,
-    request_id: Option<i64>,
-    score: f64,
-) -> Result<Option<Meeting>, AppError> {
-    let occ = occupancy(c, event_id)?;
-    if occ.count.get(&a).copied().unwrap_or(0) >= occ.cap(s, a)
-        || occ.count.get(&b).copied().unwrap_or(0) >= occ.cap(s, b)
-    {
-        return Ok(None);
+) -> Result<Placement, AppError> {
+    let common: Vec<Slot> =
+        slots(c, event_id)?.into_iter().filter(|sl| occ.free(sl.id, a) && occ.free(sl.id, b)).collect();
+    if common.is_empty() {
+        return Ok(Placement::NoCommonTime);
     }
-    let best = slots(c, event_id)?
+    let best = common
         .into_iter()
-        .filter(|sl| occ.free(sl.id, a) && occ.free(sl.id, b) && occ.free_table(s, sl.id).is_some())
+        .filter(|sl| occ.free_table(s, sl.id).is_some())
         .max_by_key(|sl| (occ.free_tables(s, sl.id), std::cmp::Reverse(sl.starts_at)));
-    let Some(slot) = best else { return Ok(None) };
-    let table = occ.free_table(s, slot.id).unwrap_or(1);
-    Ok(Some(insert_meeting(c, event_id, slot.id, table, a, b, origin, request_id, score, false)?))
+    Ok(match best {
+        Some(slot) => {
+            let table = occ.free_table(s, slot.id).unwrap_or(1);
+            Placement::At(slot, table)
+        }
+        None => Placement::NoTable,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1235,52 +1353,113 @@ fn insert_meeting(
     Ok(m::table.find(id).select(Meeting::as_select()).first(c)?)
 }
 
-fn find_meeting(c: &mut DbConn, event_id: i64, id: i64) -> Result<Option<Meeting>, AppError> {
+/// Places an accepted request's meeting in the draft and the published version at once.
+#[allow(clippy::too_many_arguments)]
+fn place_request(
+    c: &mut DbConn,
+    event_id: i64,
+    rq: &MeetingRequest,
+    slot: &Slot,
+    table: i32,
+    score: f64,
+    change: published::Change,
+    by: Option<i64>,
+) -> Result<(), AppError> {
+    insert_meeting(c, event_id, slot.id, table, rq.from_user, rq.to_user, "request", Some(rq.id), score, false)?;
+    published::put(c, event_id, rq.from_user, rq.to_user, slot, table, "request", change, by)
+}
+
+/// Accepted requests that have no meeting: they wait for a table (oldest answer first).
+fn waiting_requests(c: &mut DbConn, event_id: i64) -> Result<Vec<MeetingRequest>, AppError> {
+    let accepted: Vec<MeetingRequest> = mr::table
+        .filter(mr::event_id.eq(event_id).and(mr::status.eq("accepted")))
+        .order((mr::responded_at, mr::id))
+        .select(MeetingRequest::as_select())
+        .load(c)?;
+    let placed: BTreeSet<(i64, i64)> = m::table
+        .filter(m::event_id.eq(event_id))
+        .select((m::a_user, m::b_user))
+        .load::<(i64, i64)>(c)?
+        .into_iter()
+        .chain(
+            pm::table
+                .filter(pm::event_id.eq(event_id).and(pm::active.eq(true)))
+                .select((pm::a_user, pm::b_user))
+                .load::<(i64, i64)>(c)?,
+        )
+        .collect();
+    Ok(accepted.into_iter().filter(|q| !placed.contains(&ordered(q.from_user, q.to_user))).collect())
+}
+
+/// The ids of a person's accepted requests that wait for a table.
+pub fn waiting_requests_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(waiting_requests(c, event_id)?
+        .into_iter()
+        .filter(|q| q.from_user == user_id || q.to_user == user_id)
+        .map(|q| q.id)
+        .collect())
+}
+
+/// Whether an accepted request of these two people is still waiting for a table.
+pub fn is_waiting(c: &mut DbConn, event_id: i64, rq: &MeetingRequest) -> Result<bool, AppError> {
+    Ok(rq.status == "accepted" && waiting_requests(c, event_id)?.iter().any(|q| q.id == rq.id))
+}
+
+/// Gives every waiting accepted request a table where one is free now (after a cancellation,
+/// someone leaving, more tables). Call under the schedule lock; the caller notifies.
+/// Returns how many were placed.
+fn place_waiting(c: &mut DbConn, event_id: i64, s: &Settings) -> Result<usize, AppError> {
+    let mut n = 0;
+    for rq in waiting_requests(c, event_id)? {
+        let occ = occupancy(c, event_id)?;
+        if occ.at_cap(s, rq.from_user) || occ.at_cap(s, rq.to_user) {
+            continue;
+        }
+        if let Placement::At(slot, table) = find_place(c, event_id, s, &occ, rq.from_user, rq.to_user)? {
+            place_request(c, event_id, &rq, &slot, table, 0.0, published::Change::Placed, None)?;
+            let detail = format!(
+                "the meeting of {} and {} on {}, table {table} (waiting for a table until now)",
+                name_of(c, rq.from_user)?,
+                name_of(c, rq.to_user)?,
+                event_local(c, event_id, slot.starts_at)?
+            );
+            crate::audit::record_event(c, None, event_id, "matchmaking.meeting_placed", &detail)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn event_local(c: &mut DbConn, event_id: i64, t: NaiveDateTime) -> Result<String, AppError> {
+    Ok(match crate::events::model::find(c, event_id)? {
+        Some(ev) => ev.local(t).format("%a %-d %b %H:%M").to_string(),
+        None => t.format("%a %-d %b %H:%M UTC").to_string(),
+    })
+}
+
+/// Places what waits and tells everyone concerned: call at the end of any change that may
+/// have freed a table.
+pub fn settle(c: &mut DbConn, base_url: &str, event: &Event, skip: Option<i64>) -> Result<usize, AppError> {
+    let s = settings(c, event.id)?;
+    place_waiting(c, event.id, &s)?;
+    published::notify(c, base_url, event, skip)
+}
+
+/// After the organisers change tables or slots: waiting requests that now fit get a table.
+pub fn place_waiting_now(c: &mut DbConn, base_url: &str, event: &Event) -> Result<usize, AppError> {
+    crate::db::write_transaction(c, |c| {
+        lock_schedule(c, event.id)?;
+        settle(c, base_url, event, None)
+    })
+}
+
+fn draft_meeting(c: &mut DbConn, event_id: i64, id: i64) -> Result<Option<Meeting>, AppError> {
     Ok(m::table.filter(m::id.eq(id).and(m::event_id.eq(event_id))).select(Meeting::as_select()).first(c).optional()?)
 }
 
-/// Deletes a meeting and tells both people (or, with `by`, the other one). Its request, if any,
-/// ends as cancelled. `announce` is false for suggested meetings nobody has seen yet.
-fn cancel_meeting_inner(
-    c: &mut DbConn,
-    base_url: &str,
-    event: &Event,
-    id: i64,
-    by: Option<i64>,
-    published: bool,
-) -> Result<(), AppError> {
-    let Some(mt) = find_meeting(c, event.id, id)? else { return Err(AppError::NotFound) };
-    let slot = find_slot(c, event.id, mt.slot_id)?.ok_or(AppError::NotFound)?;
-    diesel::delete(seats::table.filter(seats::meeting_id.eq(mt.id))).execute(c)?;
-    diesel::delete(m::table.find(mt.id)).execute(c)?;
-    if let Some(rid) = mt.request_id {
-        diesel::update(mr::table.find(rid)).set(mr::status.eq("cancelled")).execute(c)?;
-    }
-    if !mt.visible(published) {
-        return Ok(());
-    }
-    let when = meeting_when(event, &slot, mt.table_no);
-    for (me, other) in [(mt.a_user, mt.b_user), (mt.b_user, mt.a_user)] {
-        if Some(me) == by {
-            continue;
-        }
-        let (email, name) = contact(c, me)?;
-        let partner = name_of(c, other)?;
-        let who = match by {
-            Some(u) if u == other => format!("{partner} cancelled"),
-            _ => "The organisers cancelled".to_string(),
-        };
-        crate::mail::enqueue(
-            c,
-            &email,
-            &name,
-            &super::emails::meeting_cancelled(base_url, event, &name, &partner, &when, &who),
-        )?;
-    }
-    Ok(())
-}
-
-/// Either participant cancels their meeting.
+/// Either participant cancels their published meeting: it ends at once in both versions, both
+/// are told (the partner that it was cancelled, the canceller with the calendar cancellation),
+/// and the freed table goes to a waiting request.
 pub fn cancel_own_meeting(
     c: &mut DbConn,
     base_url: &str,
@@ -1289,31 +1468,68 @@ pub fn cancel_own_meeting(
     user_id: i64,
 ) -> Result<(), AppError> {
     crate::db::write_transaction(c, |c| {
-        let s = lock_schedule(c, event.id)?;
-        let mt = find_meeting(c, event.id, id)?
-            .filter(|mt| (mt.a_user == user_id || mt.b_user == user_id) && mt.visible(s.published_at.is_some()))
+        lock_schedule(c, event.id)?;
+        let row = published::find(c, event.id, id)?
+            .filter(|r| r.active && (r.a_user == user_id || r.b_user == user_id))
             .ok_or(AppError::NotFound)?;
-        cancel_meeting_inner(c, base_url, event, mt.id, Some(user_id), s.published_at.is_some())
+        if let Some(mt) = published::drop_from_draft(c, event.id, row.a_user, row.b_user)? {
+            if let Some(rid) = mt.request_id {
+                diesel::update(mr::table.find(rid)).set(mr::status.eq("cancelled")).execute(c)?;
+            }
+        }
+        end_requests_of_pair(c, event.id, row.a_user, row.b_user)?;
+        published::end(c, &row, published::Change::Cancelled, Some(user_id))?;
+        let (who, other) = (name_of(c, user_id)?, name_of(c, row.partner_of(user_id))?);
+        crate::audit::record_event(
+            c,
+            Some(user_id),
+            event.id,
+            "matchmaking.meeting_cancelled",
+            &format!(
+                "the meeting of {who} and {other} on {}",
+                published::when_label(event, row.starts_at, row.ends_at, row.table_no)
+            ),
+        )?;
+        settle(c, base_url, event, None)?;
+        Ok(())
     })
 }
 
-pub fn cancel_meeting_by_organiser(
-    c: &mut DbConn,
-    base_url: &str,
-    event: &Event,
-    actor: i64,
-    id: i64,
-) -> Result<(), AppError> {
+/// The accepted request behind a pair's meeting ends with it.
+fn end_requests_of_pair(c: &mut DbConn, event_id: i64, a: i64, b: i64) -> Result<(), AppError> {
+    diesel::update(
+        mr::table
+            .filter(mr::event_id.eq(event_id).and(mr::status.eq("accepted")))
+            .filter(mr::from_user.eq(a).and(mr::to_user.eq(b)).or(mr::from_user.eq(b).and(mr::to_user.eq(a)))),
+    )
+    .set(mr::status.eq("cancelled"))
+    .execute(c)?;
+    Ok(())
+}
+
+fn pair_names(c: &mut DbConn, mt: &Meeting) -> Result<String, AppError> {
+    Ok(format!("{} and {}", name_of(c, mt.a_user)?, name_of(c, mt.b_user)?))
+}
+
+fn slot_label(event: &Event, slot: &Slot, table: i32) -> String {
+    format!("{}, table {table}", event.local(slot.starts_at).format("%a %-d %b %H:%M"))
+}
+
+/// The organisers remove a meeting from the draft; participants see it go when the draft is
+/// published. Its request ends as cancelled then too.
+pub fn cancel_meeting_by_organiser(c: &mut DbConn, event: &Event, actor: i64, id: i64) -> Result<(), AppError> {
     crate::db::write_transaction(c, |c| {
-        let s = lock_schedule(c, event.id)?;
-        cancel_meeting_inner(c, base_url, event, id, None, s.published_at.is_some())?;
-        crate::audit::record_event(
-            c,
-            Some(actor),
-            event.id,
-            "matchmaking.meeting_cancelled",
-            &format!("meeting {id}"),
-        )?;
+        lock_schedule(c, event.id)?;
+        let mt = draft_meeting(c, event.id, id)?.ok_or(AppError::NotFound)?;
+        let slot = find_slot(c, event.id, mt.slot_id)?.ok_or(AppError::NotFound)?;
+        diesel::delete(seats::table.filter(seats::meeting_id.eq(mt.id))).execute(c)?;
+        diesel::delete(m::table.find(mt.id)).execute(c)?;
+        if let Some(rid) = mt.request_id {
+            diesel::update(mr::table.find(rid)).set(mr::status.eq("cancelled")).execute(c)?;
+        }
+        let detail =
+            format!("the meeting of {} on {} (draft)", pair_names(c, &mt)?, slot_label(event, &slot, mt.table_no));
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.meeting_cancelled", &detail)?;
         Ok(())
     })
 }
@@ -1321,23 +1537,20 @@ pub fn cancel_meeting_by_organiser(
 pub fn set_locked(c: &mut DbConn, event_id: i64, actor: i64, id: i64, locked: bool) -> Result<(), AppError> {
     crate::db::write_transaction(c, |c| {
         lock_schedule(c, event_id)?;
-        let n = diesel::update(m::table.filter(m::id.eq(id).and(m::event_id.eq(event_id))))
-            .set((m::locked.eq(locked), m::updated_at.eq(now())))
-            .execute(c)?;
-        if n == 0 {
-            return Err(AppError::NotFound);
-        }
+        let mt = draft_meeting(c, event_id, id)?.ok_or(AppError::NotFound)?;
+        diesel::update(m::table.find(mt.id)).set((m::locked.eq(locked), m::updated_at.eq(now()))).execute(c)?;
         let action = if locked { "matchmaking.meeting_locked" } else { "matchmaking.meeting_unlocked" };
-        crate::audit::record_event(c, Some(actor), event_id, action, &format!("meeting {id}"))?;
+        let detail = format!("the meeting of {}", pair_names(c, &mt)?);
+        crate::audit::record_event(c, Some(actor), event_id, action, &detail)?;
         Ok(())
     })
 }
 
-/// Moves a meeting to another slot and table; refusals come back as a message. A moved meeting
-/// is locked, so the scheduler keeps the organiser's choice.
+/// Moves a meeting of the draft to another slot and table; refusals come back as a message.
+/// A moved meeting is locked, so the scheduler keeps the organiser's choice. Participants see
+/// the move when the draft is published.
 pub fn move_meeting(
     c: &mut DbConn,
-    base_url: &str,
     event: &Event,
     actor: i64,
     id: i64,
@@ -1346,31 +1559,34 @@ pub fn move_meeting(
 ) -> Result<Result<(), String>, AppError> {
     crate::db::write_transaction(c, |c| {
         let s = lock_schedule(c, event.id)?;
-        let mt = find_meeting(c, event.id, id)?.ok_or(AppError::NotFound)?;
+        let mt = draft_meeting(c, event.id, id)?.ok_or(AppError::NotFound)?;
         let Some(slot) = find_slot(c, event.id, slot_id)? else {
             return Ok(Err("Choose one of the event's slots.".into()));
         };
         if table < 1 || table > s.tables_count {
             return Ok(Err(format!("Tables are numbered 1 to {}.", s.tables_count)));
         }
+        // The draft alone decides here: the published version changes only when published.
+        let draft: Vec<Meeting> = meetings(c, event.id)?.into_iter().filter(|x| x.id != mt.id).collect();
         let mut occ = occupancy(c, event.id)?;
-        for u in [mt.a_user, mt.b_user] {
-            occ.busy.remove(&(mt.slot_id, u));
+        occ.busy = draft.iter().flat_map(|x| [(x.slot_id, x.a_user), (x.slot_id, x.b_user)]).collect();
+        occ.tables = HashMap::new();
+        for x in &draft {
+            occ.tables.entry(x.slot_id).or_default().insert(x.table_no);
         }
-        if let Some(tb) = occ.tables.get_mut(&mt.slot_id) {
-            tb.remove(&mt.table_no);
-        }
         for u in [mt.a_user, mt.b_user] {
-            if occ.busy.contains(&(slot.id, u)) {
-                return Ok(Err(format!("{} already has a meeting at that time.", name_of(c, u)?)));
-            }
-            if occ.unavailable.contains(&(slot.id, u)) {
-                return Ok(Err(format!("{} is not available at that time.", name_of(c, u)?)));
-            }
+            let why = match occ.busy(slot.id, u) {
+                Some(Busy::Meeting) => "already has a meeting at that time",
+                Some(Busy::Unavailable) => "is not available at that time",
+                Some(Busy::Session) => "has a session in their agenda at that time",
+                None => continue,
+            };
+            return Ok(Err(format!("{} {why}.", name_of(c, u)?)));
         }
         if occ.tables.get(&slot.id).is_some_and(|t| t.contains(&table)) {
             return Ok(Err(format!("Table {table} is taken at that time.")));
         }
+        let from = find_slot(c, event.id, mt.slot_id)?.map(|f| slot_label(event, &f, mt.table_no)).unwrap_or_default();
         diesel::delete(seats::table.filter(seats::meeting_id.eq(mt.id))).execute(c)?;
         diesel::update(m::table.find(mt.id))
             .set((m::slot_id.eq(slot.id), m::table_no.eq(table), m::locked.eq(true), m::updated_at.eq(now())))
@@ -1380,22 +1596,89 @@ pub fn move_meeting(
                 .values((seats::slot_id.eq(slot.id), seats::user_id.eq(u), seats::meeting_id.eq(mt.id)))
                 .execute(c)?;
         }
-        if mt.visible(s.published_at.is_some()) {
-            let when = meeting_when(event, &slot, table);
-            for (me, other) in [(mt.a_user, mt.b_user), (mt.b_user, mt.a_user)] {
-                let (email, name) = contact(c, me)?;
-                let partner = name_of(c, other)?;
-                crate::mail::enqueue(
-                    c,
-                    &email,
-                    &name,
-                    &super::emails::meeting_moved(base_url, event, &name, &partner, &when),
-                )?;
-            }
-        }
-        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.meeting_moved", &format!("meeting {id}"))?;
+        let detail = format!(
+            "the meeting of {} from {from} to {} (draft)",
+            pair_names(c, &mt)?,
+            slot_label(event, &slot, table)
+        );
+        crate::audit::record_event(c, Some(actor), event.id, "matchmaking.meeting_moved", &detail)?;
         Ok(Ok(()))
     })
+}
+
+/// Someone stops taking part: they left matchmaking, their registration ended, or their
+/// account is being deleted. Their meetings end at once in both versions, their open requests
+/// end, partners are told (and the person, unless deleted), and freed tables go to waiting
+/// requests. Returns how many meetings ended.
+pub fn withdraw(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    user_id: i64,
+    why: published::Change,
+) -> Result<usize, AppError> {
+    crate::db::write_transaction(c, |c| {
+        lock_schedule(c, event.id)?;
+        let ids: Vec<i64> = m::table
+            .filter(m::event_id.eq(event.id).and(m::a_user.eq(user_id).or(m::b_user.eq(user_id))))
+            .select(m::id)
+            .load(c)?;
+        for chunk in ids.chunks(500) {
+            diesel::delete(seats::table.filter(seats::meeting_id.eq_any(chunk.to_vec()))).execute(c)?;
+            diesel::delete(m::table.filter(m::id.eq_any(chunk.to_vec()))).execute(c)?;
+        }
+        let mut ended = 0;
+        for row in published::rows_of(c, event.id, user_id)?.into_iter().filter(|r| r.active) {
+            published::end(c, &row, why, Some(user_id))?;
+            ended += 1;
+        }
+        diesel::update(
+            mr::table
+                .filter(mr::event_id.eq(event.id).and(mr::status.eq_any(["pending", "accepted"])))
+                .filter(mr::from_user.eq(user_id).or(mr::to_user.eq(user_id))),
+        )
+        .set((mr::status.eq("cancelled"), mr::responded_at.eq(Some(now()))))
+        .execute(c)?;
+        if ended > 0 || !ids.is_empty() {
+            let detail = format!("{}; {ended} meetings cancelled", name_of(c, user_id)?);
+            let action = match why {
+                published::Change::Deleted => "matchmaking.deleted",
+                published::Change::Unregistered => "matchmaking.unregistered",
+                _ => "matchmaking.left",
+            };
+            crate::audit::record_event(c, Some(user_id), event.id, action, &detail)?;
+        }
+        let skip = (why == published::Change::Deleted).then_some(user_id);
+        settle(c, base_url, event, skip)?;
+        Ok(ended)
+    })
+}
+
+/// [`withdraw`] from every event where the person has meetings or open requests (an account
+/// about to be deleted).
+pub fn withdraw_everywhere(c: &mut DbConn, base_url: &str, user_id: i64) -> Result<usize, AppError> {
+    let mut events: BTreeSet<i64> = pm::table
+        .filter(pm::a_user.eq(user_id).or(pm::b_user.eq(user_id)))
+        .filter(pm::active.eq(true))
+        .select(pm::event_id)
+        .load::<i64>(c)?
+        .into_iter()
+        .collect();
+    events.extend(m::table.filter(m::a_user.eq(user_id).or(m::b_user.eq(user_id))).select(m::event_id).load::<i64>(c)?);
+    events.extend(
+        mr::table
+            .filter(mr::from_user.eq(user_id).or(mr::to_user.eq(user_id)))
+            .filter(mr::status.eq_any(["pending", "accepted"]))
+            .select(mr::event_id)
+            .load::<i64>(c)?,
+    );
+    let mut n = 0;
+    for event_id in events {
+        if let Some(event) = crate::events::model::find(c, event_id)? {
+            n += withdraw(c, base_url, &event, user_id, published::Change::Deleted)?;
+        }
+    }
+    Ok(n)
 }
 
 /// What "schedule all" did.
@@ -1435,10 +1718,18 @@ pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<
         if slot_list.is_empty() {
             return Ok(Err("Add meeting slots first: the scheduler has no time to fill.".into()));
         }
+        // Suggested meetings participants already hold stay; unlocked ones only in the draft
+        // are the scheduler's to replace.
+        let shown: BTreeSet<(i64, i64)> =
+            published::active(c, event.id)?.into_iter().map(|r| (r.a_user, r.b_user)).collect();
         let stale: Vec<i64> = m::table
             .filter(m::event_id.eq(event.id).and(m::origin.eq("suggested")).and(m::locked.eq(false)))
-            .select(m::id)
-            .load(c)?;
+            .select((m::id, m::a_user, m::b_user))
+            .load::<(i64, i64, i64)>(c)?
+            .into_iter()
+            .filter(|(_, a, b)| !shown.contains(&(*a, *b)))
+            .map(|(id, _, _)| id)
+            .collect();
         for chunk in stale.chunks(500) {
             diesel::delete(seats::table.filter(seats::meeting_id.eq_any(chunk.to_vec()))).execute(c)?;
             diesel::delete(m::table.filter(m::id.eq_any(chunk.to_vec()))).execute(c)?;
@@ -1462,7 +1753,7 @@ pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<
                 available_slots: slot_list
                     .iter()
                     .enumerate()
-                    .filter(|(_, sl)| !occ.unavailable.contains(&(sl.id, u)))
+                    .filter(|(_, sl)| !occ.unavailable.contains(&(sl.id, u)) && !occ.in_session.contains(&(sl.id, u)))
                     .map(|(i, _)| i as u32)
                     .collect(),
             })
@@ -1559,46 +1850,10 @@ pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<
     })
 }
 
-/// Publishes the schedule: everyone with a meeting gets their personal schedule by e-mail
-/// with an `.ics` holding one entry per meeting. Returns how many people were mailed.
-pub fn publish(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Result<usize, AppError> {
-    crate::db::write_transaction(c, |c| {
-        lock_schedule(c, event.id)?;
-        diesel::update(ms::table.find(event.id)).set(ms::published_at.eq(Some(now()))).execute(c)?;
-        let all = meetings(c, event.id)?;
-        let mut people: BTreeSet<i64> = BTreeSet::new();
-        for mt in &all {
-            people.insert(mt.a_user);
-            people.insert(mt.b_user);
-        }
-        for &u in &people {
-            let entries = schedule_entries(c, event, u, true)?;
-            let (email, name) = contact(c, u)?;
-            let lines: Vec<String> = entries.iter().map(|e| e.line()).collect();
-            let ics = super::emails::schedule_calendar(base_url, event, &entries);
-            crate::mail::enqueue_with(
-                c,
-                &email,
-                &name,
-                &super::emails::schedule_published(base_url, event, &name, &lines),
-                Some(ics),
-            )?;
-        }
-        crate::audit::record_event(
-            c,
-            Some(actor),
-            event.id,
-            "matchmaking.published",
-            &format!("{} people", people.len()),
-        )?;
-        Ok(people.len())
-    })
-}
-
 /// One meeting in a person's schedule.
 #[derive(Debug, Clone)]
 pub struct ScheduleEntry {
-    pub meeting: Meeting,
+    pub meeting: published::PublishedMeeting,
     pub slot: Slot,
     pub partner: Person,
     pub when: String,
@@ -1615,60 +1870,9 @@ impl ScheduleEntry {
     }
 }
 
-/// The meetings a person sees now (suggested ones once the schedule is published).
+/// The meetings a person sees now: the published version.
 pub fn visible_entries(c: &mut DbConn, event: &Event, user_id: i64) -> Result<Vec<ScheduleEntry>, AppError> {
-    let published = settings(c, event.id)?.published_at.is_some();
-    schedule_entries(c, event, user_id, published)
-}
-
-/// A person's visible meetings in time order.
-pub fn schedule_entries(
-    c: &mut DbConn,
-    event: &Event,
-    user_id: i64,
-    published: bool,
-) -> Result<Vec<ScheduleEntry>, AppError> {
-    let mine: Vec<(Meeting, Slot)> =
-        meetings_of(c, event.id, user_id)?.into_iter().filter(|(mt, _)| mt.visible(published)).collect();
-    // The partners in one query (a former participant still shows by name).
-    let ids: Vec<i64> = mine.iter().map(|(mt, _)| mt.partner_of(user_id)).collect();
-    let rows: Vec<(i64, String, String, String, String, String, String)> = users::table
-        .filter(users::id.eq_any(ids))
-        .select((
-            users::id,
-            users::name,
-            users::organisation,
-            users::sector,
-            users::country,
-            users::job_title,
-            users::bio,
-        ))
-        .load(c)?;
-    let partners: HashMap<i64, Person> = rows
-        .into_iter()
-        .map(|(id, name, organisation, sector, country, job_title, bio)| {
-            let p = Person {
-                user_id: id,
-                name,
-                organisation,
-                sector,
-                country,
-                job_title,
-                bio,
-                directory: false,
-                matchmaking: false,
-            };
-            (id, p)
-        })
-        .collect();
-    Ok(mine
-        .into_iter()
-        .filter_map(|(mt, slot)| {
-            let partner = partners.get(&mt.partner_of(user_id))?.clone();
-            let when = meeting_when(event, &slot, mt.table_no);
-            Some(ScheduleEntry { meeting: mt, slot, partner, when })
-        })
-        .collect())
+    published::entries_of(c, event, user_id)
 }
 
 /// Mails every matchmaking participant their top five matches. Returns how many e-mails.
@@ -1789,7 +1993,7 @@ pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value
                         "status": q.status, "created_at": q.created_at, "responded_at": q.responded_at })
             })
             .collect();
-        let meetings: Vec<serde_json::Value> = schedule_entries(c, &event, user_id, true)?
+        let meetings: Vec<serde_json::Value> = visible_entries(c, &event, user_id)?
             .into_iter()
             .map(|e| json!({ "when": e.when, "partner": e.partner.name, "origin": e.meeting.origin }))
             .collect();
