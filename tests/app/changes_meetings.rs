@@ -488,3 +488,172 @@ async fn leaving_matchmaking_after_publishing_cancels_at_once_for_both() {
     let review = org.get(&ev.org("/meetings/review")).await;
     assert!(review.has("id=\"no-changes\""), "{}", review.body);
 }
+
+// ---------------------------------------------------------------- a week of changes
+
+/// Each person's published meetings: partner → (start, table).
+fn snapshot(app: &TestApp, ev: &Ev) -> BTreeMap<i64, BTreeMap<i64, (chrono::NaiveDateTime, i32)>> {
+    let rows: Vec<(i64, i64, chrono::NaiveDateTime, i32)> = app.with_conn(|c| {
+        pm::table
+            .filter(pm::event_id.eq(ev.id).and(pm::active.eq(true)))
+            .select((pm::a_user, pm::b_user, pm::starts_at, pm::table_no))
+            .load(c)
+            .expect("published")
+    });
+    let mut out: BTreeMap<i64, BTreeMap<i64, (chrono::NaiveDateTime, i32)>> = BTreeMap::new();
+    for (a, b, t, n) in rows {
+        out.entry(a).or_default().insert(b, (t, n));
+        out.entry(b).or_default().insert(a, (t, n));
+    }
+    out
+}
+
+/// How many of a person's meetings differ between two snapshots.
+fn changes_for(
+    before: &BTreeMap<i64, BTreeMap<i64, (chrono::NaiveDateTime, i32)>>,
+    after: &BTreeMap<i64, BTreeMap<i64, (chrono::NaiveDateTime, i32)>>,
+    who: i64,
+) -> usize {
+    let empty = BTreeMap::new();
+    let (b, a) = (before.get(&who).unwrap_or(&empty), after.get(&who).unwrap_or(&empty));
+    let partners: BTreeSet<&i64> = b.keys().chain(a.keys()).collect();
+    partners.into_iter().filter(|p| b.get(*p) != a.get(*p)).count()
+}
+
+/// Runs one step and checks its mail: exactly the people whose meetings changed get exactly one
+/// notice each, listing exactly their changes; `except` (a deleted account) gets no notice.
+async fn step(
+    app: &TestApp,
+    sink: &SmtpSink,
+    ev: &Ev,
+    people: &[Who],
+    except: Option<&Who>,
+    run: impl std::future::Future<Output = ()>,
+) {
+    let before = snapshot(app, ev);
+    let mark = new_mail(app, sink, 0).await.len();
+    run.await;
+    let mails = new_mail(app, sink, mark).await;
+    let after = snapshot(app, ev);
+    for w in people {
+        let n = changes_for(&before, &after, w.0);
+        let notices: Vec<&Mail> = mails
+            .iter()
+            .filter(|m| m.to.contains(&w.1))
+            .filter(|m| m.text.contains("Your meetings now:") || m.text.contains("You have no meetings now."))
+            .collect();
+        if except.is_some_and(|x| x.0 == w.0) {
+            assert!(notices.is_empty(), "{} was deleted and gets no notice", w.1);
+            continue;
+        }
+        if n == 0 {
+            assert!(
+                notices.is_empty(),
+                "{} has no change but got {:?}",
+                w.1,
+                notices.iter().map(|m| &m.subject).collect::<Vec<_>>()
+            );
+            continue;
+        }
+        assert_eq!(notices.len(), 1, "{}: one notice for {n} changes", w.1);
+        let head = notices[0].text.split("Your meetings now:").next().unwrap_or_default();
+        let head = head.split("You have no meetings now.").next().unwrap_or_default();
+        let listed = head.lines().filter(|l| l.trim_start().starts_with("• ")).count();
+        assert_eq!(listed.max(1), n, "{}: the notice lists each change once:\n{}", w.1, notices[0].text);
+    }
+}
+
+#[actix_web::test]
+async fn a_week_of_changes_reaches_each_person_as_net_notices_and_every_calendar_matches_the_feed() {
+    let (app, sink) = TestApp::start().await;
+    let (org, ev) = event_with(&app, "4", "3", "12:00").await;
+    let names = ["Ana", "Ben", "Cleo", "Dan", "Eva", "Finn", "Gus", "Hana"];
+    let p = people(&app, &ev, &names.map(|n| format!("{n} Week")).iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let (onc, cpd) =
+        (crate::matchmaking::topic(&app, &ev, "Oncology"), crate::matchmaking::topic(&app, &ev, "Compound libraries"));
+    for (i, w) in p.iter().enumerate() {
+        let (offer, seek) = if i % 2 == 0 { (&cpd, &onc) } else { (&onc, &cpd) };
+        crate::matchmaking::add_opportunity(&w.2, &ev, "offer", "What we offer", &[offer]).await;
+        crate::matchmaking::add_opportunity(&w.2, &ev, "request", "What we seek", &[seek]).await;
+    }
+    // Monday: two accepted requests, one left open.
+    for (a, b) in [(0, 1), (2, 3)] {
+        step(&app, &sink, &ev, &p, None, async {
+            let rid = request(&app, &ev, &p[a], &p[b]).await;
+            accept(&ev, &p[b], rid).await;
+        })
+        .await;
+    }
+    request(&app, &ev, &p[4], &p[5]).await;
+    // Tuesday: the scheduler fills the grid; publishing mails each person their schedule.
+    step(&app, &sink, &ev, &p, None, async {
+        assert_eq!(org.post(&ev.org("/meetings/schedule"), &[]).await.status, 303);
+        assert_eq!(org.post(&ev.org("/meetings/publish"), &[]).await.status, 303);
+    })
+    .await;
+    assert!(snapshot(&app, &ev).len() >= 6, "the scheduler gave most people meetings");
+    // Wednesday: two moves of one meeting and a cancellation in the draft, then publish.
+    step(&app, &sink, &ev, &p, None, async {
+        let all = meetings_of(&app, &ev);
+        let slots: Vec<i64> = app.with_conn(|c| {
+            meeting_slots::table.filter(meeting_slots::event_id.eq(ev.id)).select(meeting_slots::id).load(c).expect("s")
+        });
+        // A free place for meeting `id`: a slot where neither person meets, with a free table.
+        let place_for = |id: i64| {
+            let now = meetings_of(&app, &ev);
+            let me = now.iter().find(|x| x.0 == id).expect("m").clone();
+            slots.iter().copied().find_map(|s| {
+                let busy = now.iter().any(|x| x.1 == s && [x.3, x.4].iter().any(|u| *u == me.3 || *u == me.4));
+                let t = (1..=4).find(|t| !now.iter().any(|x| x.1 == s && x.2 == *t))?;
+                (s != me.1 && !busy).then_some((s, t))
+            })
+        };
+        let m = all.iter().find(|x| place_for(x.0).is_some()).expect("a movable meeting").clone();
+        for _ in 0..2 {
+            let (target, t) = place_for(m.0).expect("a free place");
+            let r = org
+                .post(
+                    &ev.org(&format!("/meetings/{}/move", m.0)),
+                    &[("slot", &target.to_string()), ("table", &t.to_string())],
+                )
+                .await;
+            assert_eq!(r.status, 303, "{}", r.body);
+        }
+        let victim = all.iter().find(|x| x.5 == "suggested" && x.0 != m.0).expect("a suggested meeting").0;
+        assert_eq!(org.post(&ev.org(&format!("/meetings/{victim}/cancel")), &[]).await.status, 303);
+        assert_eq!(org.post(&ev.org("/meetings/publish"), &[]).await.status, 303);
+    })
+    .await;
+    // Thursday: Gus cancels one of his meetings himself.
+    step(&app, &sink, &ev, &p, None, async {
+        let mine = p[6].2.get(&ev.public("/meetings")).await;
+        if let Some(id) = extract(&mine.body, "<tr id=\"meeting-", "\"") {
+            let r = p[6].2.post(&ev.public(&format!("/meetings/{id}/cancel")), &[]).await;
+            assert_eq!(r.status, 303);
+        }
+    })
+    .await;
+    // Friday: Hana deletes her account; Finn leaves matchmaking.
+    step(&app, &sink, &ev, &p, Some(&p[7]), async {
+        assert_eq!(p[7].2.post("/account/delete", &[("password", PASSWORD)]).await.status, 303);
+    })
+    .await;
+    step(&app, &sink, &ev, &p[..7], None, async {
+        let r = p[5]
+            .2
+            .post(&ev.public("/matchmaking"), &[("directory_consent", "on"), ("about", ""), ("max_meetings", "")])
+            .await;
+        assert_eq!(r.status, 303);
+    })
+    .await;
+    // Saturday: the scheduler runs again and the organisers publish.
+    step(&app, &sink, &ev, &p[..7], None, async {
+        assert_eq!(org.post(&ev.org("/meetings/schedule"), &[]).await.status, 303);
+        assert_eq!(org.post(&ev.org("/meetings/publish"), &[]).await.status, 303);
+    })
+    .await;
+    // Everyone's calendar, built from every mail in order, is their feed and their page.
+    for w in &p[..7] {
+        assert_calendars_agree(&app, &sink, &ev, w).await;
+    }
+}
