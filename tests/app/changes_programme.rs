@@ -329,7 +329,8 @@ async fn my_agenda_marks_a_session_that_clashes_with_a_meeting() {
     let late_id =
         create_session(&app, &org, &ev, &SessionFields::talk("Late talk", at(10, "15:00"), at(10, "16:00"), room_a))
             .await;
-    let (ann, ann_id) = person(&app, "Ann Attendee", &email("ann")).await;
+    let ann_addr = email("ann");
+    let (ann, ann_id) = person(&app, "Ann Attendee", &ann_addr).await;
     register(&ann, &ev).await;
     choose(&ann, &ev, bio_id, "add").await;
     choose(&ann, &ev, late_id, "add").await;
@@ -349,10 +350,43 @@ async fn my_agenda_marks_a_session_that_clashes_with_a_meeting() {
     assert!(!row(format!("id=\"mine-{late_id}\"")).contains("Clashes"), "no clash for the late talk");
     assert!(!row(format!("id=\"agenda-meeting-{free}\"")).contains("Clashes"), "no clash for the free meeting");
 
+    // On a phone (390 px wide, as a browser lays it out): nothing wider than the screen, and
+    // both notes are visible.
+    phone_check(&app, &ann_addr, &ev).await;
+
     // A cancelled session clashes with nothing.
     cancel_session(&org, &ev, bio_id, "yes").await;
     let page = ann.get(&ev.public("/my-agenda")).await;
     assert!(!page.has("Clashes with") && !page.has("id=\"clash-warning\""), "{}", page.body);
+}
+
+/// "My agenda" in real Chromium at 390 px: the clash notes show and nothing overflows the
+/// width. Skipped (as the other browser tests are) without chromedriver.
+async fn phone_check(app: &TestApp, addr: &str, ev: &Ev) {
+    use fantoccini::Locator;
+    let Some(path) = crate::browser::chromedriver_path() else {
+        assert!(std::env::var("REQUIRE_BROWSER").is_err(), "REQUIRE_BROWSER is set but chromedriver is missing");
+        eprintln!("no chromedriver: skipping the phone-width check");
+        return;
+    };
+    let driver = crate::browser::start_driver(&path).await;
+    let b = crate::browser::browser(&driver).await;
+    b.set_window_size(390, 844).await.expect("phone width");
+    crate::browser::log_in(&b, &app.base, addr).await;
+    b.goto(&format!("{}{}", app.base, ev.public("/my-agenda"))).await.expect("my agenda");
+    let notes = b.find_all(Locator::Css(".clash-note")).await.expect("notes");
+    assert_eq!(notes.len(), 2, "one note beside the session, one beside the meeting");
+    for n in &notes {
+        assert!(n.is_displayed().await.expect("displayed"), "{:?}", n.text().await);
+    }
+    let widths =
+        b.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.expect("widths");
+    let (page, screen) = (widths[0].as_i64().expect("page"), widths[1].as_i64().expect("screen"));
+    assert!(page <= screen, "the page is {page} px wide on a {screen} px screen");
+    let png = b.screenshot().await.expect("screenshot");
+    let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("my-agenda-390.png");
+    std::fs::write(&out, &png).expect("save screenshot");
+    b.close().await.expect("close");
 }
 
 /// Reverts this migration alone (later ones, if any, stay).
