@@ -182,6 +182,16 @@ async fn a_change_undone_before_the_notice_reaches_nobody() {
     let line = format!("\"Panel\" moves from {d} 14:00–15:00 in Room A to {d} 14:00–15:00 in Room B.");
     assert!(got[0].text.contains(&line), "{}", got[0].text);
     assert!(!got[0].text.contains("Biomarkers"), "{}", got[0].text);
+
+    // Renaming a room moves its sessions for the people who were told the old name.
+    let r = org.post(&ev.org(&format!("/rooms/{room_a}")), &[("name", "Auditorium"), ("capacity", "")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    settle(&app).await;
+    let got = notices(&sink, &ann_addr);
+    assert_eq!(got.len(), 2, "{:?}", sink.subjects());
+    let line = format!("\"Biomarkers\" moves from {d} 10:00–11:00 in Room A to {d} 10:00–11:00 in Auditorium.");
+    assert!(got[1].text.contains(&line), "{}", got[1].text);
+    assert!(!got[1].text.contains("Panel"), "Panel is in Room B now: {}", got[1].text);
 }
 
 #[actix_web::test]
