@@ -492,5 +492,6 @@ pub fn seed(c: &mut DbConn, event: &Event, attendees: &[i64]) -> Result<usize, A
                 .execute(c)?;
         }
     }
+    super::service::hold_as_now(c, event.id)?;
     Ok(PROGRAMME.len())
 }

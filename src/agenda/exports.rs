@@ -15,9 +15,16 @@ pub fn session_url(base_url: &str, event: &Event, s: &Session) -> String {
     format!("{base_url}/events/{}/sessions/{}", event.slug, s.id)
 }
 
-/// One VEVENT per session. UID from the session's guid, SEQUENCE from its change counter,
-/// DTSTAMP from its last change (so an unchanged feed is byte-for-byte the same).
-fn session_entry(base_url: &str, event: &Event, p: &Programme, s: &Session) -> Entry {
+/// The name of a person's calendar of their agenda, in the feed and in programme notices.
+pub fn personal_calendar_name(event: &Event) -> String {
+    format!("{} — my agenda", event.title)
+}
+
+/// One VEVENT per session, without STATUS (the caller says whether it takes place). UID from
+/// the session's guid, SEQUENCE from its change counter, DTSTAMP from its last change (so an
+/// unchanged feed is byte-for-byte the same). The feeds and the mailed invitations both build
+/// their entries here, so they agree on UID and SEQUENCE.
+pub fn session_entry(base_url: &str, event: &Event, p: &Programme, s: &Session) -> Entry {
     let speakers = p.speaker_line(s.id);
     let mut description = String::new();
     if !speakers.is_empty() {
@@ -38,7 +45,6 @@ fn session_entry(base_url: &str, event: &Event, p: &Programme, s: &Session) -> E
         .times(s.starts_at, s.ends_at)
         .description(&description)
         .url(&session_url(base_url, event, s))
-        .cancelled(s.is_cancelled())
         .location(&location)
         .category(p.track_name(s.track_id))
 }
@@ -57,7 +63,7 @@ pub fn calendar(
     cal.timezone(&event.timezone).refresh_hourly();
     for s in &p.sessions {
         if only.is_none_or(|ids| ids.contains(&s.id)) {
-            cal.push(session_entry(base_url, event, p, s));
+            cal.push(session_entry(base_url, event, p, s).cancelled(s.is_cancelled()));
         }
     }
     for e in extra {

@@ -6,6 +6,7 @@ pub mod emails;
 pub mod exports;
 pub mod grid;
 pub mod model;
+pub mod notices;
 pub mod organise;
 pub mod public;
 pub mod service;
@@ -45,7 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organise/events/{id}/sessions/{session}/cancel", web::post().to(o::cancel_session));
 }
 
-/// Mails queued programme changes once organisers have paused editing for `quiet`.
+/// Sends programme notices once an event's organisers have paused editing for `quiet`.
 pub async fn notify_changes(db: Db, base_url: String, quiet: Duration, wake: impl Fn()) {
     let quiet_delta = chrono::TimeDelta::from_std(quiet).unwrap_or(chrono::TimeDelta::minutes(5));
     let every = (quiet / 4).clamp(Duration::from_millis(50), Duration::from_secs(30));

@@ -197,6 +197,20 @@ pub fn overlapping(chosen: &[&Session]) -> Vec<i64> {
     chosen.iter().filter(|a| chosen.iter().any(|b| a.overlaps(b))).map(|a| a.id).collect()
 }
 
+/// Pairs (session id, meeting index) of chosen sessions that take place and meetings (given
+/// as start and end) that overlap in time.
+pub fn meeting_clashes(chosen: &[&Session], meetings: &[(NaiveDateTime, NaiveDateTime)]) -> Vec<(i64, usize)> {
+    let mut out = Vec::new();
+    for s in chosen.iter().filter(|s| !s.is_cancelled()) {
+        for (i, (starts, ends)) in meetings.iter().enumerate() {
+            if s.starts_at < *ends && *starts < s.ends_at {
+                out.push((s.id, i));
+            }
+        }
+    }
+    out
+}
+
 // ---------- forms ----------
 
 pub const TITLE_MAX: usize = 200;
@@ -570,5 +584,19 @@ mod tests {
         let d = session(4, Some(1), "2026-03-10 10:30", "2026-03-10 11:00");
         assert_eq!(room_clashes(&[a.clone(), b.clone(), c.clone(), d.clone()]), vec![(1, 2)]);
         assert_eq!(overlapping(&[&a, &c, &d]), vec![1, 3]);
+    }
+
+    #[test]
+    fn meetings_clash_with_sessions_that_take_place_at_the_same_time() {
+        let t = |x: &str| NaiveDateTime::parse_from_str(x, "%Y-%m-%d %H:%M").expect("time");
+        let a = session(1, Some(1), "2026-03-10 09:00", "2026-03-10 10:00");
+        let mut b = session(2, Some(1), "2026-03-10 10:00", "2026-03-10 11:00");
+        let meetings = [(t("2026-03-10 09:20"), t("2026-03-10 09:40")), (t("2026-03-10 10:00"), t("2026-03-10 10:20"))];
+        assert_eq!(meeting_clashes(&[&a, &b], &meetings), vec![(1, 0), (2, 1)]);
+        // Touching is no clash; a cancelled session clashes with nothing.
+        let next = [(t("2026-03-10 11:00"), t("2026-03-10 11:20"))];
+        assert!(meeting_clashes(&[&a, &b], &next).is_empty());
+        b.status = "cancelled".into();
+        assert_eq!(meeting_clashes(&[&a, &b], &meetings), vec![(1, 0)]);
     }
 }

@@ -12,7 +12,7 @@ use sha2::Sha256;
 
 use super::grid::{self, Cell, Grid};
 // `Cell` is matched in the agenda template.
-use super::model::{overlapping, Programme, Session};
+use super::model::{meeting_clashes, overlapping, Programme, Session};
 use super::{exports, service};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -290,8 +290,8 @@ pub async fn remove(
 ) -> AppResult<HttpResponse> {
     let (slug, sid) = path.into_inner();
     let (event, _) = visible_event(&state, &ctx, slug).await?;
-    let (id, uid) = (event.id, user.id);
-    state.db.run(move |c| service::remove(c, id, sid, uid)).await?;
+    let (ev, uid, base) = (event.clone(), user.id, state.base_url.clone());
+    state.db.run(move |c| service::remove(c, &base, &ev, sid, uid)).await?;
     ctx.flash("success", "Removed from your agenda.");
     Ok(redirect(&back_to(&event, &f.back)))
 }
@@ -309,9 +309,20 @@ struct MyAgendaPage {
     confirmed: bool,
     feed_url: Option<String>,
     meetings: Vec<crate::matchmaking::service::ScheduleEntry>,
+    /// Chosen sessions that clash with meetings: (session id, note beside the session).
+    session_clashes: Vec<(i64, String)>,
+    /// Beside each meeting (same order as `meetings`), the sessions it clashes with.
+    meeting_clashes: Vec<Vec<String>>,
 }
 
 impl MyAgendaPage {
+    fn clash_notes(&self, id: impl Borrow<i64>) -> Vec<&str> {
+        let id = *id.borrow();
+        self.session_clashes.iter().filter(|(s, _)| *s == id).map(|(_, n)| n.as_str()).collect()
+    }
+    fn meeting_notes(&self, i: &usize) -> &[String] {
+        self.meeting_clashes.get(*i).map(|v| v.as_slice()).unwrap_or(&[])
+    }
     fn day_changes(&self, i: &usize) -> bool {
         *i == 0
             || self.event.local(self.mine[*i].starts_at).date_naive()
@@ -346,6 +357,17 @@ pub async fn my_agenda(Authed(ctx, user): Authed, state: State, slug: web::Path<
     let confirmed = reg.as_ref().is_some_and(|r| r.status() == registration::RegStatus::Confirmed);
     let mine: Vec<Session> = programme.sessions.iter().filter(|s| chosen.contains(&s.id)).cloned().collect();
     let overlaps = overlapping(&mine.iter().filter(|s| !s.is_cancelled()).collect::<Vec<_>>());
+    let times: Vec<_> = meetings.iter().map(|e| (e.slot.starts_at, e.slot.ends_at)).collect();
+    let mut session_clashes = Vec::new();
+    let mut notes_by_meeting = vec![Vec::new(); meetings.len()];
+    for (sid, i) in meeting_clashes(&mine.iter().collect::<Vec<_>>(), &times) {
+        let (meeting, session) = (&meetings[i], mine.iter().find(|s| s.id == sid));
+        let at = event.local(meeting.slot.starts_at).format("%H:%M");
+        session_clashes.push((sid, format!("Clashes with your meeting with {} at {at}", meeting.partner.name)));
+        if let Some(s) = session {
+            notes_by_meeting[i].push(format!("Clashes with \"{}\"", s.title));
+        }
+    }
     let feed_url = reg.filter(|_| confirmed).map(|r| {
         format!(
             "{}/events/{}/calendar/{}/{}.ics",
@@ -355,7 +377,18 @@ pub async fn my_agenda(Authed(ctx, user): Authed, state: State, slug: web::Path<
             feed_token(&state.feed_key, r.id, r.calendar_epoch)
         )
     });
-    render(&MyAgendaPage { ctx, event, programme, mine, overlaps, confirmed, feed_url, meetings })
+    render(&MyAgendaPage {
+        ctx,
+        event,
+        programme,
+        mine,
+        overlaps,
+        confirmed,
+        feed_url,
+        meetings,
+        session_clashes,
+        meeting_clashes: notes_by_meeting,
+    })
 }
 
 pub async fn reset_feed(Authed(ctx, user): Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
@@ -432,7 +465,7 @@ pub async fn personal_ics(state: State, path: web::Path<(String, i64, String)>) 
         })
         .await?;
     let (event, programme, chosen, meetings) = found.ok_or(AppError::NotFound)?;
-    let name = format!("{} — my agenda", event.title);
+    let name = exports::personal_calendar_name(&event);
     let extra = meetings
         .iter()
         .map(|e| crate::matchmaking::published::calendar_entry(&state.base_url, &event, &e.meeting, &e.partner))

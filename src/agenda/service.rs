@@ -1,11 +1,21 @@
 //! Programme changes and personal agendas. Adding a session with a capacity locks the session
-//! row first (as registration locks the event row), so places are never overbooked. Changes to
-//! sessions people chose are queued and mailed together once the organisers pause editing.
+//! row first (as registration locks the event row), so places are never overbooked.
+//!
+//! Programme notices are net changes: each choice (`session_signups`) remembers what the person
+//! last received about the session (`told_*`: its time, room and status, first as they were
+//! when the person added it). A change of time, room or status marks the session in
+//! `session_changes`; once the event's programme has been quiet for a while, each person who
+//! chose a marked session gets one e-mail with the difference between what they hold and what
+//! is true now, and iTIP invitations that update their calendar (same UID and SEQUENCE as their
+//! subscribed feed). Intermediate saves, and a move undone before the notice, reach nobody.
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 
 use super::model::{Programme, RoomInput, Session, SessionInput, TrackInput, ROOMS_MAX, SESSIONS_MAX, TRACKS_MAX};
+use super::notices::{self, Held};
 use crate::db::schema::{
     agenda_sessions as s, registrations, rooms, session_changes as sc, session_signups as su, session_speakers as sp,
     tracks, users,
@@ -44,13 +54,25 @@ pub fn save_room(
         if taken.is_some_and(|t| Some(t) != id) {
             return Ok(Err(name_taken_error()));
         }
-        match id {
+        let words = match id {
             Some(id) => {
-                let n = diesel::update(rooms::table.find(id).filter(rooms::event_id.eq(event_id)))
+                let old: String = rooms::table
+                    .find(id)
+                    .filter(rooms::event_id.eq(event_id))
+                    .select(rooms::name)
+                    .first(c)
+                    .optional()?
+                    .ok_or(AppError::NotFound)?;
+                diesel::update(rooms::table.find(id))
                     .set((rooms::name.eq(&input.name), rooms::capacity.eq(input.capacity)))
                     .execute(c)?;
-                if n == 0 {
-                    return Err(AppError::NotFound);
+                if old == input.name {
+                    format!("saved room \"{old}\"")
+                } else {
+                    // People were told the old name: for them the session moves.
+                    let words = format!("renamed room \"{old}\" to \"{}\"", input.name);
+                    room_sessions_changed(c, id, &words)?;
+                    words
                 }
             }
             None => {
@@ -76,9 +98,10 @@ pub fn save_room(
                     Err(e) if is_unique_violation(&e) => return Ok(Err(name_taken_error())),
                     r => r?,
                 };
+                format!("added room \"{}\"", input.name)
             }
-        }
-        crate::audit::record_event(c, Some(actor), event_id, "room.saved", &input.name)?;
+        };
+        crate::audit::record_event(c, Some(actor), event_id, "room.saved", &words)?;
         Ok(Ok(()))
     })
 }
@@ -99,7 +122,7 @@ pub fn save_track(
         if taken.is_some_and(|t| Some(t) != id) {
             return Ok(Err(name_taken_error()));
         }
-        match id {
+        let words = match id {
             Some(id) => {
                 let n = diesel::update(tracks::table.find(id).filter(tracks::event_id.eq(event_id)))
                     .set((tracks::name.eq(&input.name), tracks::colour.eq(&input.colour)))
@@ -107,6 +130,7 @@ pub fn save_track(
                 if n == 0 {
                     return Err(AppError::NotFound);
                 }
+                format!("saved track \"{}\"", input.name)
             }
             None => {
                 let n: i64 = tracks::table.filter(tracks::event_id.eq(event_id)).count().get_result(c)?;
@@ -131,9 +155,10 @@ pub fn save_track(
                     Err(e) if is_unique_violation(&e) => return Ok(Err(name_taken_error())),
                     r => r?,
                 };
+                format!("added track \"{}\"", input.name)
             }
-        }
-        crate::audit::record_event(c, Some(actor), event_id, "track.saved", &input.name)?;
+        };
+        crate::audit::record_event(c, Some(actor), event_id, "track.saved", &words)?;
         Ok(Ok(()))
     })
 }
@@ -148,9 +173,11 @@ pub fn delete_room(c: &mut DbConn, event_id: i64, actor: i64, id: i64) -> Result
             .first(c)
             .optional()?
             .ok_or(AppError::NotFound)?;
+        let words = format!("deleted room \"{name}\"");
+        room_sessions_changed(c, id, &words)?;
         diesel::update(s::table.filter(s::room_id.eq(Some(id)))).set(s::room_id.eq(None::<i64>)).execute(c)?;
         diesel::delete(rooms::table.find(id)).execute(c)?;
-        crate::audit::record_event(c, Some(actor), event_id, "room.deleted", &name)
+        crate::audit::record_event(c, Some(actor), event_id, "room.deleted", &words)
     })
 }
 
@@ -165,7 +192,7 @@ pub fn delete_track(c: &mut DbConn, event_id: i64, actor: i64, id: i64) -> Resul
             .ok_or(AppError::NotFound)?;
         diesel::update(s::table.filter(s::track_id.eq(Some(id)))).set(s::track_id.eq(None::<i64>)).execute(c)?;
         diesel::delete(tracks::table.find(id)).execute(c)?;
-        crate::audit::record_event(c, Some(actor), event_id, "track.deleted", &name)
+        crate::audit::record_event(c, Some(actor), event_id, "track.deleted", &format!("deleted track \"{name}\""))
     })
 }
 
@@ -270,12 +297,14 @@ pub fn create_session(
             .returning(s::id)
             .get_result(c)?;
         write_speakers(c, id, input, &accounts)?;
-        crate::audit::record_event(c, Some(actor), event.id, "session.created", &input.title)?;
-        Ok(Ok(find_session(c, event.id, id)?.ok_or(AppError::NotFound)?))
+        let session = find_session(c, event.id, id)?.ok_or(AppError::NotFound)?;
+        let words = format!("added \"{}\" on {}", session.title, notices::place_and_time(event, &held(c, &session)?));
+        crate::audit::record_event(c, Some(actor), event.id, "session.created", &words)?;
+        Ok(Ok(session))
     })
 }
 
-/// Saves a session's changes. A change of time or room is queued for the people who chose it.
+/// Saves a session's changes. A change of time or room marks it for the people who chose it.
 pub fn update_session(
     c: &mut DbConn,
     event: &Event,
@@ -300,33 +329,13 @@ pub fn update_session(
                 return Ok(Err(e));
             }
         }
-        let programme_rooms: Vec<(i64, String)> =
-            rooms::table.filter(rooms::event_id.eq(event.id)).select((rooms::id, rooms::name)).load(c)?;
-        let room_name = |id: Option<i64>| {
-            id.and_then(|id| programme_rooms.iter().find(|(r, _)| *r == id))
-                .map(|(_, n)| n.clone())
-                .unwrap_or_else(|| "no room".into())
+        let held_before = held(c, &before)?;
+        let held_after = Held {
+            starts_at: input.starts_at,
+            ends_at: input.ends_at,
+            room: room_name(c, input.room_id)?,
+            cancelled: before.is_cancelled(),
         };
-        let mut changes = Vec::new();
-        if before.starts_at != input.starts_at || before.ends_at != input.ends_at {
-            let when = |st: NaiveDateTime, en: NaiveDateTime| {
-                format!("{}–{}", event.local(st).format("%a %-d %B, %H:%M"), event.local(en).format("%H:%M %Z"))
-            };
-            changes.push(format!(
-                "\"{}\" moves to {} (was {}).",
-                input.title,
-                when(input.starts_at, input.ends_at),
-                when(before.starts_at, before.ends_at)
-            ));
-        }
-        if before.room_id != input.room_id {
-            changes.push(format!(
-                "\"{}\" is now in {} (was {}).",
-                input.title,
-                room_name(input.room_id),
-                room_name(before.room_id)
-            ));
-        }
         diesel::update(s::table.find(id))
             .set((
                 s::title.eq(&input.title),
@@ -343,11 +352,11 @@ pub fn update_session(
             ))
             .execute(c)?;
         write_speakers(c, id, input, &accounts)?;
-        for change in &changes {
-            queue_change(c, id, change)?;
+        let words = notices::edit_words(event, &before.title, &input.title, &held_before, &held_after);
+        if held_before != held_after {
+            mark_changed(c, id, &words)?;
         }
-        let detail = if changes.is_empty() { input.title.clone() } else { changes.join(" ") };
-        crate::audit::record_event(c, Some(actor), event.id, "session.updated", &detail)?;
+        crate::audit::record_event(c, Some(actor), event.id, "session.updated", &words)?;
         Ok(Ok(find_session(c, event.id, id)?.ok_or(AppError::NotFound)?))
     })
 }
@@ -366,20 +375,48 @@ pub fn set_cancelled(c: &mut DbConn, event: &Event, actor: i64, id: i64, cancell
                 s::updated_at.eq(now()),
             ))
             .execute(c)?;
-        let what = if cancelled { "is cancelled" } else { "takes place after all" };
-        queue_change(c, id, &format!("\"{}\" {what}.", before.title))?;
-        let action = if cancelled { "session.cancelled" } else { "session.restored" };
-        crate::audit::record_event(c, Some(actor), event.id, action, &before.title)
+        let (verb, action) =
+            if cancelled { ("cancelled", "session.cancelled") } else { ("restored", "session.restored") };
+        let words = format!("{verb} \"{}\" ({})", before.title, notices::place_and_time(event, &held(c, &before)?));
+        mark_changed(c, id, &words)?;
+        crate::audit::record_event(c, Some(actor), event.id, action, &words)
     })
 }
 
-fn queue_change(c: &mut DbConn, session_id: i64, description: &str) -> Result<(), AppError> {
+/// The name of a room ("" for none), as people are told it.
+fn room_name(c: &mut DbConn, room_id: Option<i64>) -> Result<String, AppError> {
+    let Some(id) = room_id else { return Ok(String::new()) };
+    Ok(rooms::table.find(id).select(rooms::name).first(c).optional()?.unwrap_or_default())
+}
+
+/// A session as people hold it now.
+fn held(c: &mut DbConn, session: &Session) -> Result<Held, AppError> {
+    Ok(Held::of(session, &room_name(c, session.room_id)?))
+}
+
+/// Marks a session whose time, room or status changed for the next programme notice, when
+/// anyone chose it. The mark says nothing about what changed: the notifier compares what each
+/// person holds with the session as it is then.
+fn mark_changed(c: &mut DbConn, session_id: i64, words: &str) -> Result<(), AppError> {
     if signup_count(c, session_id)? == 0 {
         return Ok(());
     }
     diesel::insert_into(sc::table)
-        .values((sc::session_id.eq(session_id), sc::description.eq(description), sc::created_at.eq(now())))
+        .values((sc::session_id.eq(session_id), sc::description.eq(words), sc::created_at.eq(now())))
         .execute(c)?;
+    Ok(())
+}
+
+/// A room was renamed or deleted: its sessions' place changed, for calendars (a new
+/// SEQUENCE) and for the people who chose them.
+fn room_sessions_changed(c: &mut DbConn, room_id: i64, words: &str) -> Result<(), AppError> {
+    let ids: Vec<i64> = s::table.filter(s::room_id.eq(Some(room_id))).select(s::id).load(c)?;
+    diesel::update(s::table.filter(s::id.eq_any(&ids)))
+        .set((s::sequence.eq(s::sequence + 1), s::updated_at.eq(now())))
+        .execute(c)?;
+    for id in ids {
+        mark_changed(c, id, words)?;
+    }
     Ok(())
 }
 
@@ -435,7 +472,8 @@ impl AddRefusal {
     }
 }
 
-/// Adds a session to the person's agenda; for sessions with a capacity, within the lock.
+/// Adds a session to the person's agenda; for sessions with a capacity, within the lock. The
+/// person holds the session as it is now: later notices tell them what differs from this.
 pub fn add(c: &mut DbConn, event_id: i64, session_id: i64, user_id: i64) -> Result<Result<(), AddRefusal>, AppError> {
     crate::db::write_transaction(c, |c| {
         let n = diesel::update(s::table.find(session_id).filter(s::event_id.eq(event_id)))
@@ -461,87 +499,238 @@ pub fn add(c: &mut DbConn, event_id: i64, session_id: i64, user_id: i64) -> Resu
                 return Ok(Err(AddRefusal::Full));
             }
         }
+        let h = held(c, &session)?;
         diesel::insert_into(su::table)
-            .values((su::session_id.eq(session_id), su::user_id.eq(user_id), su::created_at.eq(now())))
+            .values((
+                su::session_id.eq(session_id),
+                su::user_id.eq(user_id),
+                su::created_at.eq(now()),
+                su::told_starts_at.eq(Some(h.starts_at)),
+                su::told_ends_at.eq(Some(h.ends_at)),
+                su::told_room.eq(&h.room),
+                su::told_cancelled.eq(h.cancelled),
+            ))
             .execute(c)?;
         Ok(Ok(()))
     })
 }
 
-pub fn remove(c: &mut DbConn, event_id: i64, session_id: i64, user_id: i64) -> Result<(), AppError> {
+/// Takes a session off the person's agenda. If a programme notice had put it into their
+/// calendar, a cancellation takes it out again (their feed drops it at once).
+pub fn remove(c: &mut DbConn, base_url: &str, event: &Event, session_id: i64, user_id: i64) -> Result<(), AppError> {
     crate::db::write_transaction(c, |c| {
-        find_session(c, event_id, session_id)?.ok_or(AppError::NotFound)?;
-        diesel::delete(su::table.filter(su::session_id.eq(session_id).and(su::user_id.eq(user_id)))).execute(c)?;
+        find_session(c, event.id, session_id)?.ok_or(AppError::NotFound)?;
+        let mailed: Option<Option<i32>> =
+            su::table.find((session_id, user_id)).select(su::told_sequence).first(c).optional()?;
+        diesel::delete(su::table.find((session_id, user_id))).execute(c)?;
+        let Some(Some(_)) = mailed else { return Ok(()) };
+        let programme = Programme::load(c, event.id)?;
+        let Some(session) = programme.session(session_id) else { return Ok(()) };
+        let (email, name): (String, String) =
+            users::table.find(user_id).select((users::email, users::name)).first(c)?;
+        let now = Held::of(session, programme.room_name(session.room_id));
+        let mail = super::emails::removed_from_agenda(
+            base_url,
+            event,
+            &name,
+            &format!("\"{}\" ({})", session.title, notices::place_and_time(event, &now)),
+        );
+        let entry = super::exports::session_entry(base_url, event, &programme, session).attendee(&name, &email);
+        let cancel = crate::ical::invitation(
+            crate::ical::Method::Cancel,
+            &super::exports::personal_calendar_name(event),
+            "programme-cancelled.ics",
+            vec![entry],
+        );
+        mail::enqueue_with_all(c, &email, &name, &mail, vec![cancel])?;
         Ok(())
     })
 }
 
+/// Choices written in bulk (demo data) hold their sessions as they are now, as choices made
+/// through `add` do.
+pub fn hold_as_now(c: &mut DbConn, event_id: i64) -> Result<(), AppError> {
+    let unknown: Vec<(i64, i64)> = su::table
+        .inner_join(s::table)
+        .filter(s::event_id.eq(event_id).and(su::told_starts_at.is_null()))
+        .select((su::session_id, su::user_id))
+        .load(c)?;
+    let programme = Programme::load(c, event_id)?;
+    for (session_id, user_id) in unknown {
+        let Some(session) = programme.session(session_id) else { continue };
+        let h = Held::of(session, programme.room_name(session.room_id));
+        diesel::update(su::table.find((session_id, user_id)))
+            .set((
+                su::told_starts_at.eq(Some(h.starts_at)),
+                su::told_ends_at.eq(Some(h.ends_at)),
+                su::told_room.eq(&h.room),
+                su::told_cancelled.eq(h.cancelled),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 // ---------- change notices ----------
 
-/// Mails queued changes once an event's programme has had no new change for `quiet`: one
-/// e-mail per person listing every change to the sessions they chose. The quiet period is per
-/// event, so a burst of edits across several sessions goes out as one e-mail. Rows are claimed
-/// with a conditional update, so two servers never send the same notice.
+/// Sends programme notices for every event whose programme has had no new change for `quiet`
+/// (per event, so a burst of edits across several sessions goes out as one e-mail per person).
+/// Marks are claimed with a conditional update, so two servers never send the same notice; an
+/// event whose notices fail is retried on the next round without holding up the others.
 pub fn send_due_changes(c: &mut DbConn, base_url: &str, quiet: TimeDelta) -> Result<usize, AppError> {
     let cutoff = now() - quiet;
-    let pending: Vec<(i64, i64, NaiveDateTime)> = sc::table
+    let pending: Vec<(i64, i64, i64, NaiveDateTime)> = sc::table
         .inner_join(s::table)
         .filter(sc::sent_at.is_null())
-        .select((s::event_id, sc::session_id, sc::created_at))
+        .select((sc::id, s::event_id, sc::session_id, sc::created_at))
         .load(c)?;
-    let mut newest: std::collections::BTreeMap<i64, NaiveDateTime> = Default::default();
-    for (event_id, _, at) in &pending {
-        let t = newest.entry(*event_id).or_insert(*at);
-        *t = (*t).max(*at);
+    let mut events: BTreeMap<i64, (NaiveDateTime, Vec<(i64, i64)>)> = BTreeMap::new();
+    for (id, event_id, session_id, at) in pending {
+        let e = events.entry(event_id).or_insert((at, Vec::new()));
+        e.0 = e.0.max(at);
+        e.1.push((id, session_id));
     }
-    let mut due: Vec<i64> = pending
-        .iter()
-        .filter(|(event_id, _, _)| newest[event_id] <= cutoff)
-        .map(|(_, session_id, _)| *session_id)
-        .collect();
-    due.sort_unstable();
-    due.dedup();
-    if due.is_empty() {
-        return Ok(0);
+    let mut sent = 0;
+    for (event_id, (newest, marks)) in events {
+        if newest > cutoff {
+            continue;
+        }
+        match notify_event(c, base_url, event_id, &marks) {
+            Ok(n) => sent += n,
+            Err(e) => tracing::warn!(event_id, error = %e, "programme notices failed; retrying later"),
+        }
     }
+    Ok(sent)
+}
+
+/// One choice of a marked session, with what its person holds.
+#[derive(Queryable)]
+struct Choice {
+    session_id: i64,
+    user_id: i64,
+    starts_at: Option<NaiveDateTime>,
+    ends_at: Option<NaiveDateTime>,
+    room: String,
+    cancelled: bool,
+    sequence: Option<i32>,
+}
+
+impl Choice {
+    fn held(&self) -> Option<Held> {
+        Some(Held {
+            starts_at: self.starts_at?,
+            ends_at: self.ends_at?,
+            room: self.room.clone(),
+            cancelled: self.cancelled,
+        })
+    }
+}
+
+/// Claims the marks of one event and mails each confirmed participant who chose a marked
+/// session, and holds something else than what is true now, one notice.
+fn notify_event(c: &mut DbConn, base_url: &str, event_id: i64, marks: &[(i64, i64)]) -> Result<usize, AppError> {
     crate::db::write_transaction(c, |c| {
         let t = now();
-        // One e-mail per person and event.
-        let mut per_person: std::collections::BTreeMap<(i64, i64), Vec<String>> = Default::default();
-        for session_id in due {
-            let changes: Vec<(i64, String)> = sc::table
-                .filter(sc::session_id.eq(session_id).and(sc::sent_at.is_null()))
-                .order(sc::id)
-                .select((sc::id, sc::description))
-                .load(c)?;
-            let mut claimed = Vec::new();
-            for (id, description) in changes {
-                let n = diesel::update(sc::table.find(id).filter(sc::sent_at.is_null()))
-                    .set(sc::sent_at.eq(Some(t)))
-                    .execute(c)?;
-                if n == 1 {
-                    claimed.push(description);
-                }
-            }
-            if claimed.is_empty() {
-                continue;
-            }
-            let event_id: i64 = s::table.find(session_id).select(s::event_id).first(c)?;
-            let people: Vec<i64> = su::table.filter(su::session_id.eq(session_id)).select(su::user_id).load(c)?;
-            for p in people {
-                per_person.entry((p, event_id)).or_default().extend(claimed.iter().cloned());
+        let mut marked = BTreeSet::new();
+        for (id, session_id) in marks {
+            let n = diesel::update(sc::table.find(id).filter(sc::sent_at.is_null()))
+                .set(sc::sent_at.eq(Some(t)))
+                .execute(c)?;
+            if n == 1 {
+                marked.insert(*session_id);
             }
         }
-        let mut sent = 0;
-        for ((user_id, event_id), lines) in per_person {
-            let event = crate::events::model::find(c, event_id)?.ok_or(AppError::NotFound)?;
+        if marked.is_empty() {
+            return Ok(0);
+        }
+        let event = crate::events::model::find(c, event_id)?.ok_or(AppError::NotFound)?;
+        let mut programme = Programme::load(c, event_id)?;
+        // Speakers and anyone else who did not choose a session are not told: the notice is
+        // about their own agenda and the calendar entries it put there. People whose
+        // registration is not confirmed keep what they hold, and hear the difference later
+        // if they are confirmed again.
+        let confirmed = registrations::table
+            .filter(registrations::event_id.eq(event_id).and(registrations::status.eq("confirmed")))
+            .select(registrations::user_id);
+        let choices: Vec<Choice> = su::table
+            .filter(su::session_id.eq_any(marked.iter().copied().collect::<Vec<_>>()))
+            .filter(su::user_id.eq_any(confirmed))
+            .order((su::user_id, su::session_id))
+            .select((
+                su::session_id,
+                su::user_id,
+                su::told_starts_at,
+                su::told_ends_at,
+                su::told_room,
+                su::told_cancelled,
+                su::told_sequence,
+            ))
+            .load(c)?;
+        // Each mailed SEQUENCE must exceed what the person got before and equal the feed's.
+        // The session's counter only grows, so this holds; should a stored value ever say
+        // otherwise, the session's counter moves past it (and the feed with it).
+        for session in programme.sessions.iter_mut().filter(|s| marked.contains(&s.id)) {
+            let highest = choices.iter().filter(|ch| ch.session_id == session.id).filter_map(|ch| ch.sequence).max();
+            if let Some(h) = highest.filter(|h| *h >= session.sequence) {
+                diesel::update(s::table.find(session.id)).set(s::sequence.eq(h + 1)).execute(c)?;
+                session.sequence = h + 1;
+            }
+        }
+        let mut per_person: BTreeMap<i64, Vec<(&Session, notices::News)>> = BTreeMap::new();
+        for ch in &choices {
+            let Some(session) = programme.session(ch.session_id) else { continue };
+            let now = Held::of(session, programme.room_name(session.room_id));
+            if let Some(news) = notices::news(ch.held().as_ref(), &now) {
+                per_person.entry(ch.user_id).or_default().push((session, news));
+            }
+        }
+        let calendar_name = super::exports::personal_calendar_name(&event);
+        let mut titles = BTreeSet::new();
+        let people = per_person.len();
+        for (user_id, items) in per_person {
             let (email, name): (String, String) =
                 users::table.find(user_id).select((users::email, users::name)).first(c)?;
+            let (mut lines, mut requests, mut cancels) = (Vec::new(), Vec::new(), Vec::new());
+            for (session, news) in items {
+                lines.push(news.line(&event, &session.title));
+                titles.insert(session.title.clone());
+                let entry =
+                    super::exports::session_entry(base_url, &event, &programme, session).attendee(&name, &email);
+                let now = Held::of(session, programme.room_name(session.room_id));
+                if news.is_cancellation() {
+                    cancels.push(entry);
+                } else {
+                    requests.push(entry.cancelled(false));
+                }
+                diesel::update(su::table.find((session.id, user_id)))
+                    .set((
+                        su::told_starts_at.eq(Some(now.starts_at)),
+                        su::told_ends_at.eq(Some(now.ends_at)),
+                        su::told_room.eq(&now.room),
+                        su::told_cancelled.eq(now.cancelled),
+                        su::told_sequence.eq(Some(session.sequence)),
+                    ))
+                    .execute(c)?;
+            }
+            let mut files = Vec::new();
+            if !requests.is_empty() {
+                let m = crate::ical::Method::Request;
+                files.push(crate::ical::invitation(m, &calendar_name, "programme-update.ics", requests));
+            }
+            if !cancels.is_empty() {
+                let m = crate::ical::Method::Cancel;
+                files.push(crate::ical::invitation(m, &calendar_name, "programme-cancelled.ics", cancels));
+            }
             let mail = super::emails::programme_changed(base_url, &event, &name, &lines);
-            mail::enqueue(c, &email, &name, &mail)?;
-            sent += 1;
+            mail::enqueue_with_all(c, &email, &name, &mail, files)?;
         }
-        Ok(sent)
+        if people > 0 {
+            let about = titles.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+            let whom = if people == 1 { "1 person".to_string() } else { format!("{people} people") };
+            let words = format!("sent programme notices to {whom} about {about}");
+            crate::audit::record_event(c, None, event_id, "session.notified", &words)?;
+        }
+        Ok(people)
     })
 }
 

@@ -86,7 +86,7 @@ tables! {
     tracks { id: i64, event_id: i64, name: String, colour: String, position: i32 },
     agenda_sessions { id: i64, event_id: i64, guid: String, title: String, abstract_text: String, kind: String, starts_at: NaiveDateTime, ends_at: NaiveDateTime, room_id: Option<i64>, track_id: Option<i64>, capacity: Option<i32>, signup_required: bool, status: String, sequence: i32, signups_version: i64, created_at: NaiveDateTime, updated_at: NaiveDateTime },
     session_speakers { id: i64, session_id: i64, position: i32, name: String, affiliation: String, user_id: Option<i64> },
-    session_signups { session_id: i64, user_id: i64, created_at: NaiveDateTime },
+    session_signups { session_id: i64, user_id: i64, created_at: NaiveDateTime, told_starts_at: Option<NaiveDateTime>, told_ends_at: Option<NaiveDateTime>, told_room: String, told_cancelled: bool, told_sequence: Option<i32> },
     session_changes { id: i64, session_id: i64, description: String, created_at: NaiveDateTime, sent_at: Option<NaiveDateTime> },
     match_settings { event_id: i64, enabled: bool, meeting_minutes: i32, tables_count: i32, max_meetings: i32, cross_sector_bonus: f64, allow_same_organisation: bool, request_ttl_hours: i32, booking_opens_at: Option<NaiveDateTime>, booking_closes_at: Option<NaiveDateTime>, allow_suggested: bool, published_at: Option<NaiveDateTime>, schedule_version: i64, last_run_at: Option<NaiveDateTime>, last_run_summary: String, updated_at: NaiveDateTime },
     topics { id: i64, event_id: i64, name: String, category: String, position: i32 },

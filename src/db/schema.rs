@@ -236,6 +236,11 @@ diesel::table! {
         session_id -> BigInt,
         user_id -> BigInt,
         created_at -> Timestamp,
+        told_starts_at -> Nullable<Timestamp>,
+        told_ends_at -> Nullable<Timestamp>,
+        told_room -> Text,
+        told_cancelled -> Bool,
+        told_sequence -> Nullable<Integer>,
     }
 }
 

@@ -184,6 +184,8 @@ pub fn seed(db: &Db, participants: usize, sessions: usize) -> anyhow::Result<Sca
                         .execute(c)?;
                 }
             }
+            // The choices hold the programme as it is now, so later notices say the net change.
+            crate::agenda::service::hold_as_now(c, event.id)?;
         }
         // Matchmaking: open, slots on day 2, profiles for the consenting, a published schedule.
         use crate::matchmaking::{demo as mdemo, model::SettingsInput, service as ms};

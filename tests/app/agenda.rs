@@ -18,23 +18,28 @@ use crate::support::*;
 const TZ: &str = "Europe/Brussels";
 
 /// The event takes place next June, so it is always in the future (and in summer time, CEST).
-fn year() -> i32 {
+pub(crate) fn year() -> i32 {
     chrono::Utc::now().year() + 1
 }
 
 /// "YYYY-06-DDTHH:MM": a local time in the event's zone, as typed into the forms.
-fn at(day: u32, hm: &str) -> String {
+pub(crate) fn at(day: u32, hm: &str) -> String {
     format!("{}-06-{day:02}T{hm}", year())
 }
 
+/// "Wed 10 Jun": a day of the event as notices and the activity log name it.
+pub(crate) fn day_label(day: u32) -> String {
+    chrono::NaiveDate::from_ymd_opt(year(), 6, day).expect("date").format("%a %-d %b").to_string()
+}
+
 /// The instant of a local time typed in the event's zone.
-fn utc_of(local: &str) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn utc_of(local: &str) -> chrono::DateTime<chrono::Utc> {
     let naive = NaiveDateTime::parse_from_str(local, "%Y-%m-%dT%H:%M").expect("local time");
     chrono_tz::Europe::Brussels.from_local_datetime(&naive).single().expect("unambiguous").with_timezone(&chrono::Utc)
 }
 
 /// Text as the HTML templates write it.
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -50,7 +55,7 @@ fn esc(s: &str) -> String {
 }
 
 /// The flash messages (one-time notices) of a page.
-fn flashes(body: &str) -> Vec<String> {
+pub(crate) fn flashes(body: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = body;
     while let Some(i) = rest.find("<div class=\"flash flash-") {
@@ -65,22 +70,22 @@ fn flashes(body: &str) -> Vec<String> {
 
 // ---------------------------------------------------------------- building a programme
 
-struct Ev {
-    id: i64,
-    slug: String,
-    title: String,
+pub(crate) struct Ev {
+    pub(crate) id: i64,
+    pub(crate) slug: String,
+    pub(crate) title: String,
 }
 
 impl Ev {
-    fn org(&self, rest: &str) -> String {
+    pub(crate) fn org(&self, rest: &str) -> String {
         format!("/organise/events/{}{rest}", self.id)
     }
-    fn public(&self, rest: &str) -> String {
+    pub(crate) fn public(&self, rest: &str) -> String {
         format!("/events/{}{rest}", self.slug)
     }
 }
 
-async fn create_event(org: &Client, title: &str, status: &str) -> Ev {
+pub(crate) async fn create_event(org: &Client, title: &str, status: &str) -> Ev {
     let slug = format!("agenda-{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let (starts, ends) = (at(10, "08:30"), at(11, "18:00"));
     let r = org
@@ -111,7 +116,7 @@ async fn create_event(org: &Client, title: &str, status: &str) -> Ev {
     Ev { id, slug, title: title.to_string() }
 }
 
-async fn add_room(app: &TestApp, org: &Client, ev: &Ev, name: &str, capacity: &str) -> i64 {
+pub(crate) async fn add_room(app: &TestApp, org: &Client, ev: &Ev, name: &str, capacity: &str) -> i64 {
     let r = org.post(&ev.org("/rooms"), &[("name", name), ("capacity", capacity)]).await;
     assert_eq!(r.status, 303, "add room {name}: {}", r.body);
     let (eid, name) = (ev.id, name.to_string());
@@ -139,17 +144,17 @@ async fn add_track(app: &TestApp, org: &Client, ev: &Ev, name: &str, colour: &st
 
 /// The session form as an organiser fills it in.
 #[derive(Clone, Debug)]
-struct SessionFields {
-    title: String,
-    kind: String,
-    starts_at: String,
-    ends_at: String,
-    room_id: String,
-    track_id: String,
-    capacity: String,
-    signup_required: bool,
-    speakers: String,
-    abstract_text: String,
+pub(crate) struct SessionFields {
+    pub(crate) title: String,
+    pub(crate) kind: String,
+    pub(crate) starts_at: String,
+    pub(crate) ends_at: String,
+    pub(crate) room_id: String,
+    pub(crate) track_id: String,
+    pub(crate) capacity: String,
+    pub(crate) signup_required: bool,
+    pub(crate) speakers: String,
+    pub(crate) abstract_text: String,
 }
 
 impl SessionFields {
@@ -167,7 +172,7 @@ impl SessionFields {
             abstract_text: String::new(),
         }
     }
-    fn talk(title: &str, starts_at: String, ends_at: String, room: i64) -> Self {
+    pub(crate) fn talk(title: &str, starts_at: String, ends_at: String, room: i64) -> Self {
         let mut f = Self::new("talk", title, starts_at, ends_at);
         f.room_id = room.to_string();
         f.speakers = "Ada Lovelace | KU Leuven".into();
@@ -185,7 +190,7 @@ impl SessionFields {
         self.capacity = c.to_string();
         self
     }
-    fn speakers(mut self, s: &str) -> Self {
+    pub(crate) fn speakers(mut self, s: &str) -> Self {
         self.speakers = s.to_string();
         self
     }
@@ -193,7 +198,7 @@ impl SessionFields {
         self.abstract_text = a.to_string();
         self
     }
-    fn fields(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn fields(&self) -> Vec<(&'static str, String)> {
         let mut f = vec![
             ("title", self.title.clone()),
             ("kind", self.kind.clone()),
@@ -212,12 +217,12 @@ impl SessionFields {
     }
 }
 
-async fn post_fields(c: &Client, path: &str, fields: &[(&'static str, String)]) -> Page {
+pub(crate) async fn post_fields(c: &Client, path: &str, fields: &[(&'static str, String)]) -> Page {
     let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     c.post(path, &refs).await
 }
 
-fn session_id(app: &TestApp, event_id: i64, title: &str) -> i64 {
+pub(crate) fn session_id(app: &TestApp, event_id: i64, title: &str) -> i64 {
     let title = title.to_string();
     app.with_conn(|c| {
         s::table
@@ -229,19 +234,19 @@ fn session_id(app: &TestApp, event_id: i64, title: &str) -> i64 {
     })
 }
 
-async fn create_session(app: &TestApp, org: &Client, ev: &Ev, f: &SessionFields) -> i64 {
+pub(crate) async fn create_session(app: &TestApp, org: &Client, ev: &Ev, f: &SessionFields) -> i64 {
     let r = post_fields(org, &ev.org("/sessions/new"), &f.fields()).await;
     assert_eq!(r.status, 303, "create session {}: {}", f.title, r.body);
     assert_eq!(r.location(), ev.org("/agenda"));
     session_id(app, ev.id, f.title.trim())
 }
 
-async fn edit_session(org: &Client, ev: &Ev, sid: i64, f: &SessionFields) {
+pub(crate) async fn edit_session(org: &Client, ev: &Ev, sid: i64, f: &SessionFields) {
     let r = post_fields(org, &ev.org(&format!("/sessions/{sid}/edit")), &f.fields()).await;
     assert_eq!(r.status, 303, "edit session {}: {}", f.title, r.body);
 }
 
-async fn cancel_session(org: &Client, ev: &Ev, sid: i64, cancelled: &str) {
+pub(crate) async fn cancel_session(org: &Client, ev: &Ev, sid: i64, cancelled: &str) {
     let r = org.post(&ev.org(&format!("/sessions/{sid}/cancel")), &[("cancelled", cancelled)]).await;
     assert_eq!(r.status, 303, "cancel session: {}", r.body);
 }
@@ -254,12 +259,12 @@ fn signups(app: &TestApp, session: i64) -> i64 {
     app.with_conn(|c| su::table.filter(su::session_id.eq(session)).count().get_result(c).expect("count"))
 }
 
-fn guid_of(app: &TestApp, session: i64) -> String {
+pub(crate) fn guid_of(app: &TestApp, session: i64) -> String {
     app.with_conn(|c| s::table.find(session).select(s::guid).first(c).expect("guid"))
 }
 
 /// Registers the logged-in person for the event over HTTP (confirmed: no approval, no limit).
-async fn register(c: &Client, ev: &Ev) {
+pub(crate) async fn register(c: &Client, ev: &Ev) {
     let r = c
         .post(&ev.public("/register"), &[("organisation", "KU Leuven"), ("sector", "academia"), ("country", "DE")])
         .await;
@@ -272,7 +277,7 @@ fn insert_registration(app: &TestApp, event_id: i64, user_id: i64) {
 }
 
 /// Adds (or removes) a session to the person's agenda; returns the notices on the next page.
-async fn choose(c: &Client, ev: &Ev, sid: i64, action: &str) -> Vec<String> {
+pub(crate) async fn choose(c: &Client, ev: &Ev, sid: i64, action: &str) -> Vec<String> {
     let r = c.post(&ev.public(&format!("/sessions/{sid}/{action}")), &[]).await;
     assert_eq!(r.status, 303, "{action}: {}", r.body);
     assert_eq!(r.location(), ev.public("/my-agenda"));
@@ -1204,10 +1209,14 @@ async fn changes_to_chosen_sessions_are_mailed_once_together() {
     );
     assert_eq!(mail.subject, subject);
     let text = &mail.text;
-    assert!(text.contains("\"Moving talk\" moves to"), "time change listed: {text}");
-    assert!(text.contains("14:00–14:45") && text.contains("(was "), "new and old times: {text}");
-    assert!(text.contains("\"Moving talk\" is now in Room B (was Room A)."), "room change listed: {text}");
-    assert!(text.contains("\"Doomed talk\" is cancelled."), "cancellation listed: {text}");
+    let d10 = day_label(10);
+    assert!(
+        text.contains(&format!(
+            "\"Moving talk\" moves from {d10} 10:00–10:45 in Room A to {d10} 14:00–14:45 in Room B."
+        )),
+        "the net change of time and room, in one line: {text}"
+    );
+    assert!(text.contains(&format!("\"Doomed talk\" ({d10} 11:00–11:45 in Room B) is cancelled.")), "{text}");
     assert!(text.contains(&ev.public("/my-agenda")), "a link to the agenda: {text}");
     assert!(
         sink.to(&carl_addr).iter().all(|m| !m.subject.contains("Programme change")),

@@ -8,7 +8,7 @@ use fantoccini::{ClientBuilder, Locator};
 
 use crate::support::*;
 
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     url: String,
     _profile: tempfile::TempDir,
@@ -21,12 +21,12 @@ impl Drop for Driver {
     }
 }
 
-fn chromedriver_path() -> Option<String> {
+pub(crate) fn chromedriver_path() -> Option<String> {
     let p = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     std::path::Path::new(&p).exists().then_some(p)
 }
 
-async fn start_driver(path: &str) -> Driver {
+pub(crate) async fn start_driver(path: &str) -> Driver {
     let port = free_port();
     let child = Command::new(path)
         .arg(format!("--port={port}"))
@@ -42,7 +42,7 @@ async fn start_driver(path: &str) -> Driver {
     Driver { child, url: format!("http://127.0.0.1:{port}"), _profile: tempfile::tempdir().expect("profile dir") }
 }
 
-async fn browser(driver: &Driver) -> fantoccini::Client {
+pub(crate) async fn browser(driver: &Driver) -> fantoccini::Client {
     let caps = serde_json::json!({
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -117,7 +117,7 @@ async fn browser_signup_confirm_login_with_screenshot() {
     b.close().await.expect("close");
 }
 
-async fn log_in(b: &fantoccini::Client, base: &str, addr: &str) {
+pub(crate) async fn log_in(b: &fantoccini::Client, base: &str, addr: &str) {
     let wait = Duration::from_secs(15);
     b.goto(&format!("{base}/login")).await.expect("login page");
     b.wait().at_most(wait).for_element(Locator::Id("email")).await.expect("form");

@@ -7,6 +7,7 @@ mod agenda;
 mod browser;
 mod calendar;
 mod changes_meetings;
+mod changes_programme;
 mod events_organise;
 mod events_registration;
 mod hardening_db;
