@@ -136,15 +136,22 @@ pub async fn add_window(o: OrganiserCtx, state: State, form: FormData) -> AppRes
         }
     };
     let (id, uid) = (o.event.id, o.user.id);
+    let (base_url, event) = (state.base_url.clone(), o.event.clone());
     let result = state
         .db
         .run(move |c| {
             let minutes = service::settings(c, id)?.meeting_minutes;
-            service::add_window(c, id, uid, s, e, minutes)
+            let added = service::add_window(c, id, uid, s, e, minutes)?;
+            // New time may give waiting requests a table.
+            if added.is_ok() {
+                service::place_waiting_now(c, &base_url, &event)?;
+            }
+            Ok(added)
         })
         .await?;
     match result {
         Ok(n) => {
+            state.wake_mailer();
             o.ctx.flash("success", format!("{n} meeting slot{} added.", if n == 1 { "" } else { "s" }));
             Ok(redirect(&format!("{}#slots", settings_url(id))))
         }

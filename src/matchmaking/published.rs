@@ -493,6 +493,8 @@ pub fn publish(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Res
                 end(c, &row, Change::Published, Some(actor))?;
             }
         }
+        // Tables the new version frees go to accepted requests waiting for one.
+        super::service::place_waiting(c, event.id, &s)?;
         let version = last.unwrap_or(0) + 1;
         if s.published_at.is_none() {
             diesel::update(ms::table.find(event.id)).set(ms::published_at.eq(Some(now()))).execute(c)?;

@@ -1408,7 +1408,7 @@ pub fn is_waiting(c: &mut DbConn, event_id: i64, rq: &MeetingRequest) -> Result<
 /// Gives every waiting accepted request a table where one is free now (after a cancellation,
 /// someone leaving, more tables). Call under the schedule lock; the caller notifies.
 /// Returns how many were placed.
-fn place_waiting(c: &mut DbConn, event_id: i64, s: &Settings) -> Result<usize, AppError> {
+pub(super) fn place_waiting(c: &mut DbConn, event_id: i64, s: &Settings) -> Result<usize, AppError> {
     let mut n = 0;
     for rq in waiting_requests(c, event_id)? {
         let occ = occupancy(c, event_id)?;
@@ -1937,6 +1937,7 @@ pub fn dashboard(c: &mut DbConn, event_id: i64) -> Result<Dashboard, AppError> {
         ("Sent", counts.iter().map(|(_, n)| n).sum()),
         ("Waiting for an answer", count_of("pending")),
         ("Accepted", count_of("accepted")),
+        ("Accepted, waiting for a table", waiting_requests(c, event_id)?.len() as i64),
         ("Declined", count_of("declined")),
         ("Expired", count_of("expired")),
         ("Cancelled", count_of("cancelled")),
