@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{audit_log, users};
+use crate::db::schema::{audit_log, events, users};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
 
@@ -61,7 +61,10 @@ pub fn for_event(conn: &mut DbConn, event_id: i64, limit: i64) -> Result<Vec<Aud
         .limit(limit)
         .select((audit_log::created_at, users::name.nullable(), audit_log::action, audit_log::detail))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(at, actor, action, detail)| AuditEntry { at, actor, action, detail }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor, action, detail)| AuditEntry { at, actor, action, detail, event: None })
+        .collect())
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -70,6 +73,9 @@ pub struct AuditEntry {
     pub actor: Option<String>,
     pub action: String,
     pub detail: String,
+    /// The event's title, in the admins' log (which spans every event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
 }
 
 impl AuditEntry {
@@ -276,15 +282,26 @@ fn phrase(action: &str, d: &str) -> Option<String> {
 const PAST_TENSES: &[&str] =
     &["approved", "rejected", "moved from the waitlist", "cancelled", "checked in", "no longer checked in"];
 
-/// The newest entries, with the actor's name where the actor still exists.
+/// The newest entries, with the actor's name where the actor still exists and the event's title.
 pub fn recent(conn: &mut DbConn, limit: i64) -> Result<Vec<AuditEntry>, AppError> {
-    let rows: Vec<(NaiveDateTime, Option<String>, String, String)> = audit_log::table
+    type Row = (NaiveDateTime, Option<String>, String, String, Option<String>);
+    let rows: Vec<Row> = audit_log::table
         .left_join(users::table.on(users::id.nullable().eq(audit_log::actor_id)))
+        .left_join(events::table.on(events::id.nullable().eq(audit_log::event_id)))
         .order(audit_log::id.desc())
         .limit(limit)
-        .select((audit_log::created_at, users::name.nullable(), audit_log::action, audit_log::detail))
+        .select((
+            audit_log::created_at,
+            users::name.nullable(),
+            audit_log::action,
+            audit_log::detail,
+            events::title.nullable(),
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(at, actor, action, detail)| AuditEntry { at, actor, action, detail }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor, action, detail, event)| AuditEntry { at, actor, action, detail, event })
+        .collect())
 }
 
 /// Entries about one person (for their data export).
@@ -294,7 +311,10 @@ pub fn about_user(conn: &mut DbConn, user_id: i64) -> Result<Vec<AuditEntry>, Ap
         .order(audit_log::id)
         .select((audit_log::created_at, audit_log::action, audit_log::detail))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(at, action, detail)| AuditEntry { at, actor: None, action, detail }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(at, action, detail)| AuditEntry { at, actor: None, action, detail, event: None })
+        .collect())
 }
 
 #[cfg(test)]
@@ -392,8 +412,11 @@ mod tests {
                 // In the files that record, every literal shaped like `area.action` is a code.
                 for quoted in text.split('"').skip(1).step_by(2) {
                     let parts: Vec<&str> = quoted.split('.').collect();
+                    const FILE_TYPES: &[&str] =
+                        &["ics", "html", "txt", "csv", "json", "xml", "css", "js", "eml", "png"];
                     let looks_like_code = parts.len() >= 2
-                        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+                        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+                        && !parts.last().is_some_and(|ext| FILE_TYPES.contains(ext));
                     if looks_like_code {
                         found.insert(quoted.to_string());
                     }
