@@ -246,7 +246,8 @@ pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Res
         super::erasure::erase_traces(c, &user)?;
         diesel::delete(login_attempts::table.filter(login_attempts::email.eq(&user.email))).execute(c)?;
         diesel::delete(users::table.find(uid)).execute(c)?;
-        crate::audit::record(c, None, None, "account.deleted", &format!("account #{uid} deleted by its owner"))?;
+        // No name: the log keeps nothing of a deleted person; it reads "A former participant deleted their account".
+        crate::audit::record(c, None, None, "account.deleted", "")?;
         mail::enqueue(c, &user.email, &user.name, &messages::AccountDeleted { name: user.name.clone() })?;
         Ok(Ok(()))
     })
@@ -330,7 +331,7 @@ pub fn upsert_admin(conn: &mut DbConn, email: &str, name: &str, password_hash: &
                 ))
                 .execute(c)?;
             super::sessions::end_all(c, u.id, None)?;
-            crate::audit::record(c, None, Some(u.id), "role.admin.granted", "by the create-admin command")?;
+            crate::audit::record(c, None, Some(u.id), "role.admin.granted", &format!("{} <{}>", u.name, u.email))?;
             return Ok(false);
         }
         let id: i64 = diesel::insert_into(users::table)
@@ -345,7 +346,7 @@ pub fn upsert_admin(conn: &mut DbConn, email: &str, name: &str, password_hash: &
             ))
             .returning(users::id)
             .get_result(c)?;
-        crate::audit::record(c, None, Some(id), "role.admin.granted", "created by the create-admin command")?;
+        crate::audit::record(c, None, Some(id), "role.admin.granted", &format!("{name} <{email}>"))?;
         Ok(true)
     })
 }

@@ -672,7 +672,7 @@ pub async fn announce(o: OrganiserCtx, state: State, form: FormData) -> AppResul
                     Some(uid),
                     event.id,
                     "announcement.sent",
-                    &format!("\"{s2}\" to {n} people"),
+                    &format!("“{s2}” to {n} {}", if n == 1 { "person" } else { "people" }),
                 )
             })
         })

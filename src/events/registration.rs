@@ -515,10 +515,13 @@ pub fn apply(
             }
             report.done.push(name);
         }
+        // The log names the people ("Alice and Bruno"); the phrase says what was done to them.
+        let mut detail = crate::audit::and_list(&report.done);
         if freed {
             let n = fill_seats(c, base_url, &event)?;
             if n > 0 {
                 report.done.push(format!("{n} moved up from the waitlist"));
+                detail.push_str(&format!("; {n} moved up from the waitlist"));
             }
         }
         if !report.done.is_empty() {
@@ -527,7 +530,7 @@ pub fn apply(
                 Some(actor),
                 event_id,
                 &format!("registration.{}", action.as_str()),
-                &format!("{}: {}", action.past_tense(), report.done.join(", ")),
+                &detail,
             )?;
         }
         Ok(report)

@@ -352,12 +352,12 @@ pub fn remove_organiser(
         if count <= 1 {
             return Ok(Err("An event needs at least one organiser."));
         }
-        let email: Option<String> = users::table.find(user_id).select(users::email).first(c).optional()?;
+        let name: Option<String> = users::table.find(user_id).select(users::name).first(c).optional()?;
         let n = diesel::delete(eo::table.filter(eo::event_id.eq(event_id).and(eo::user_id.eq(user_id)))).execute(c)?;
         if n == 0 {
             return Err(AppError::NotFound);
         }
-        crate::audit::record_event(c, Some(actor), event_id, "organiser.removed", &email.unwrap_or_default())?;
+        crate::audit::record_event(c, Some(actor), event_id, "organiser.removed", &name.unwrap_or_default())?;
         Ok(Ok(()))
     })
 }
@@ -380,7 +380,7 @@ pub fn invite_attendees(
             Some(actor),
             event_id,
             "invitees.imported",
-            &format!("{} invitations sent", rows.len()),
+            &format!("{} invitation{} sent", rows.len(), if rows.len() == 1 { "" } else { "s" }),
         )
     })
 }

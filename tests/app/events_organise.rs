@@ -1362,19 +1362,19 @@ async fn overview_shows_the_audit_log_of_organiser_actions_with_the_actors_name(
     let page = owner.get(&format!("/organise/events/{id}")).await;
     let audit = extract(&page.body, "id=\"audit\">", "</ol>").expect("audit log");
     for line in [
-        "<strong>Orla Owner</strong> · event.created · Audit Assembly (published)",
-        "<strong>Orla Owner</strong> · event.updated · New place:",
-        "<strong>Orla Owner</strong> · question.added · Dietary needs",
-        "<strong>Cora Cohost</strong> · registration.approve · approved: Alice Apfel",
-        "<strong>Orla Owner</strong> · registration.reject · rejected: Bruno Brandt",
-        "<strong>Orla Owner</strong> · announcement.sent · &#34;Agenda&#34; to 1 people",
-        "<strong>Orla Owner</strong> · registrants.exported · CSV export",
+        "Orla Owner created the event “Audit Assembly” (published).",
+        "Orla Owner edited the event. New place:",
+        "Orla Owner added the registration question “Dietary needs”.",
+        "Cora Cohost approved the registration of Alice Apfel.",
+        "Orla Owner rejected the registration of Bruno Brandt.",
+        "Orla Owner sent the announcement “Agenda” to 1 person.",
+        "Orla Owner downloaded the list of registrants (CSV).",
     ] {
         assert!(audit.contains(line), "{line} in {audit}");
     }
     let pos = |s: &str| audit.find(s).unwrap_or_else(|| panic!("{s}"));
-    assert!(pos("registrants.exported") < pos("announcement.sent"), "newest first");
-    assert!(pos("announcement.sent") < pos("event.created"));
+    assert!(pos("downloaded the list") < pos("sent the announcement"), "newest first");
+    assert!(pos("sent the announcement") < pos("created the event"));
     assert!(page.has("<span class=\"stat-number\">1</span> Confirmed"));
     assert!(page.has("<span class=\"stat-number\">1</span> Rejected"));
 }
@@ -1426,7 +1426,10 @@ async fn co_organiser_invitation_is_accepted_only_by_the_invited_address_and_the
     assert_eq!((r.status, r.location()), (303, format!("/organise/events/{id}")));
     let page = bea.get(&r.location()).await;
     assert_eq!(page.status, 200);
-    assert!(page.has("You are now an organiser of Helix Forum.") && page.has("organiser.joined"));
+    assert!(
+        page.has("You are now an organiser of Helix Forum.")
+            && page.has("Bea Builder joined the event&#39;s organisers.")
+    );
     assert!(is_organiser(&app, id, bea_id));
     let organisers = owner.get(&format!("/organise/events/{id}/organisers")).await;
     assert!(organisers.has("Bea Builder") && !organisers.has("id=\"pending\""));

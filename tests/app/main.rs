@@ -6,6 +6,7 @@ mod admin;
 mod agenda;
 mod browser;
 mod calendar;
+mod changes_activity;
 mod changes_meetings;
 mod changes_programme;
 mod events_organise;
