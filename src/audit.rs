@@ -112,7 +112,7 @@ pub const LIAISON: &str = "Liaison";
 
 /// Codes Liaison records with no person behind them. A known code without an actor is a
 /// person's action whose account was deleted since (the row's actor became NULL).
-const BY_LIAISON: &[&str] = &["matchmaking.meeting_placed", "role.admin.granted"];
+const BY_LIAISON: &[&str] = &["matchmaking.meeting_placed", "role.admin.granted", "session.notified"];
 
 /// The name an entry gives its actor: the person's name, [`LIAISON`], or "a former participant".
 pub fn actor_label<'a>(actor: Option<&'a str>, action: &str) -> &'a str {
@@ -127,16 +127,22 @@ pub fn actor_label<'a>(actor: Option<&'a str>, action: &str) -> &'a str {
 pub fn sentence(actor: Option<&str>, action: &str, detail: &str) -> String {
     let d = detail.trim();
     let who = actor_label(actor, action);
-    let s = if action == "matchmaking.left" {
+    let left = match action {
+        "matchmaking.left" => Some("left matchmaking"),
+        "matchmaking.unregistered" => Some("is no longer registered"),
+        "matchmaking.deleted" => Some("deleted their account"),
+        _ => None,
+    };
+    let s = if let Some(verb) = left {
         // "X; 3 meetings cancelled": X is the person who left, who may not be the actor.
         let (person, rest) = d.split_once("; ").map_or((d, ""), |(p, r)| (p, r));
         let rest = if rest.is_empty() { String::new() } else { format!("; {rest}") };
         match actor {
-            Some(name) if name != person && !person.is_empty() => {
+            Some(name) if action == "matchmaking.left" && name != person && !person.is_empty() => {
                 format!("{name} took {person} out of matchmaking{rest}")
             }
-            _ if person.is_empty() => format!("{who} left matchmaking{rest}"),
-            _ => format!("{person} left matchmaking{rest}"),
+            _ if person.is_empty() => format!("{who} {verb}{rest}"),
+            _ => format!("{person} {verb}{rest}"),
         }
     } else {
         match phrase(action, d) {
@@ -237,6 +243,8 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "session.updated" => named("edited the session"),
         "session.cancelled" => named("cancelled the session"),
         "session.restored" => named("restored the session"),
+        "session.notified" if d.is_empty() => "sent programme notices".into(),
+        "session.notified" => d.to_string(),
         // ----- matchmaking
         "matchmaking.settings" if d.is_empty() => "changed the matchmaking settings".into(),
         "matchmaking.settings" => format!("changed the matchmaking settings ({d})"),
@@ -263,7 +271,9 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "matchmaking.published" if d.starts_with("version") => format!("published the meeting schedule, {d}"),
         "matchmaking.published" => format!("published the meeting schedule ({d} told)"),
         "matchmaking.top_matches_sent" => then("e-mailed their top matches to", "participants"),
-        "matchmaking.left" => "left matchmaking".into(), // worded in `sentence`
+        "matchmaking.left" => "left matchmaking".into(), // these three are worded in `sentence`
+        "matchmaking.unregistered" => "is no longer registered".into(),
+        "matchmaking.deleted" => "deleted their account".into(),
         // ----- accounts and the site (the admins' log)
         "account.deleted" => "deleted their account".into(),
         "role.organiser.granted" => then("gave the organiser role to", "someone"),
@@ -334,6 +344,7 @@ mod tests {
         "invitees.imported",
         "mail.discard",
         "mail.retry",
+        "matchmaking.deleted",
         "matchmaking.left",
         "matchmaking.meeting_cancelled",
         "matchmaking.meeting_locked",
@@ -343,6 +354,7 @@ mod tests {
         "matchmaking.published",
         "matchmaking.scheduled",
         "matchmaking.settings",
+        "matchmaking.unregistered",
         "matchmaking.slot_deleted",
         "matchmaking.slots_added",
         "matchmaking.top_matches_sent",
@@ -369,6 +381,7 @@ mod tests {
         "room.saved",
         "session.cancelled",
         "session.created",
+        "session.notified",
         "session.restored",
         "session.updated",
         "track.deleted",
