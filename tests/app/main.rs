@@ -6,6 +6,7 @@ mod admin;
 mod agenda;
 mod browser;
 mod calendar;
+mod changes_registrations;
 mod events_organise;
 mod events_registration;
 mod hardening_db;
