@@ -461,14 +461,17 @@ pub async fn personal_ics(state: State, path: web::Path<(String, i64, String)>) 
             }
             let (programme, chosen) = service::my_sessions(c, event.id, reg.user_id)?;
             let meetings = crate::matchmaking::service::visible_entries(c, &event, reg.user_id)?;
-            Ok(Some((event, programme, chosen, meetings)))
+            Ok(Some((event, programme, chosen, meetings, reg)))
         })
         .await?;
-    let (event, programme, chosen, meetings) = found.ok_or(AppError::NotFound)?;
+    let (event, programme, chosen, meetings, reg) = found.ok_or(AppError::NotFound)?;
     let name = exports::personal_calendar_name(&event);
+    // The registration's own entry (the event day), as its e-mails last described it.
+    let own = crate::events::ics::feed_entry(&state.base_url, &event, &reg);
     let extra = meetings
         .iter()
         .map(|e| crate::matchmaking::published::calendar_entry(&state.base_url, &event, &e.meeting, &e.partner))
+        .chain(own)
         .collect();
     let body = exports::calendar(&state.base_url, &event, &programme, &name, Some(&chosen), extra);
     Ok(calendar_response(body, &format!("{}-my-agenda.ics", event.slug)))

@@ -3,6 +3,7 @@
 
 use super::model::Event;
 use super::registration::Registration;
+use crate::ical::Method;
 use crate::mail::{mail_templates, Attachment};
 
 pub struct EventMail {
@@ -38,14 +39,22 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// Whether the mail carries the calendar entry (a seat is held, or the entry is withdrawn).
-    pub fn calendar(self) -> Option<bool> {
+    /// The calendar message the e-mail carries: an invitation when the person gets a seat, a
+    /// cancellation when they lose it. Without a seat there is no calendar entry at all.
+    pub fn calendar(self) -> Option<Method> {
         match self {
-            Outcome::Confirmed | Outcome::Promoted | Outcome::Approved => Some(false),
-            Outcome::CancelledByAttendee | Outcome::CancelledByOrganiser => Some(true),
+            Outcome::Confirmed | Outcome::Promoted | Outcome::Approved => Some(Method::Request),
+            Outcome::CancelledByAttendee | Outcome::CancelledByOrganiser => Some(Method::Cancel),
             _ => None,
         }
     }
+}
+
+/// Who an e-mail goes to: the ATTENDEE of its calendar entry.
+#[derive(Debug, Clone, Copy)]
+pub struct To<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
 }
 
 fn details(event: &Event) -> Vec<(String, String)> {
@@ -61,15 +70,19 @@ fn event_link(base_url: &str, event: &Event) -> String {
     format!("{base_url}/events/{}", event.slug)
 }
 
-/// The e-mail for `outcome`, with its `.ics` attachment where a calendar entry applies.
+/// The e-mail for `outcome`, with its iTIP attachment where a calendar entry applies: a
+/// REQUEST with a seat, a CANCEL when a seat is lost (`had_seat`: the person held an entry).
 pub fn outcome_mail(
     base_url: &str,
     event: &Event,
     reg: &Registration,
-    name: &str,
+    to: To,
     outcome: Outcome,
     waitlist_position: Option<i64>,
+    had_seat: bool,
 ) -> (EventMail, Option<Attachment>) {
+    let method = outcome.calendar().filter(|m| *m == Method::Request || had_seat);
+    let removes = if method.is_some() { " The attached calendar update removes the entry." } else { "" };
     let t = &event.title;
     let my = (String::from("See my registrations"), format!("{base_url}/my/registrations"));
     let (subject, paragraphs, action) = match outcome {
@@ -121,41 +134,71 @@ pub fn outcome_mail(
         ),
         Outcome::CancelledByAttendee => (
             format!("Registration cancelled: {t}"),
-            vec![format!("your registration for {t} is cancelled, as you asked. The attached calendar update removes the entry.")],
+            vec![format!("your registration for {t} is cancelled, as you asked.{removes}")],
             ("See the event".into(), event_link(base_url, event)),
         ),
         Outcome::CancelledByOrganiser => (
             format!("Registration cancelled: {t}"),
-            vec![format!("the organisers of {t} have cancelled your registration. If you think this is a mistake, please reply to the organisers.")],
+            vec![format!("the organisers of {t} have cancelled your registration. If you think this is a mistake, please reply to the organisers.{removes}")],
             ("See the event".into(), event_link(base_url, event)),
         ),
     };
     let mail = EventMail {
         subject,
-        name: name.to_string(),
+        name: to.name.to_string(),
         paragraphs,
         details: details(event),
         action: Some(action),
         signature: format!("The organisers of {t}, via Liaison"),
     };
-    let attachment = outcome.calendar().map(|cancelled| super::ics::attachment(base_url, event, reg, cancelled));
+    let attachment = method.map(|m| super::ics::invitation(base_url, event, reg, m, to));
     (mail, attachment)
 }
 
-/// Sent to every active registrant when the date, time or place changes, or the event is cancelled.
-pub fn event_changed_mail(base_url: &str, event: &Event, name: &str, changes: &[String]) -> EventMail {
+/// What happened to the event as a whole, for its registrants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventChange {
+    /// The date, time or place changed.
+    Moved,
+    Cancelled,
+    /// A cancelled event is on again: registrations stand as they were.
+    Reinstated,
+}
+
+/// Sent to every active registrant when the date, time or place changes, the event is
+/// cancelled or put back on. `holds_seat`: the person has (or had, for a cancellation) a
+/// calendar entry, which the attached update moves, removes or restores.
+pub fn event_changed_mail(
+    base_url: &str,
+    event: &Event,
+    name: &str,
+    change: EventChange,
+    changes: &[String],
+    holds_seat: bool,
+) -> EventMail {
     let t = &event.title;
-    let cancelled = event.status == "cancelled";
-    let (subject, mut paragraphs) = if cancelled {
-        (
+    let (subject, mut paragraphs) = match change {
+        EventChange::Cancelled => (
             format!("Event cancelled: {t}"),
-            vec![format!("we are sorry to tell you that {t} has been cancelled. Your registration has ended; the attached calendar update removes the entry.")],
-        )
-    } else {
-        (
+            vec![format!(
+                "we are sorry to tell you that {t} has been cancelled. Your registration has ended with it.{}",
+                if holds_seat { " The attached calendar update removes the entry." } else { "" }
+            )],
+        ),
+        EventChange::Moved => (
             format!("Event changed: {t}"),
-            vec![format!("the organisers of {t} have changed its details. Your registration stays as it was; an updated calendar entry is attached where you hold a seat.")],
-        )
+            vec![format!(
+                "the organisers of {t} have changed its details. Your registration stays as it was.{}",
+                if holds_seat { " The attached calendar update moves the entry in your calendar." } else { "" }
+            )],
+        ),
+        EventChange::Reinstated => (
+            format!("Event back on: {t}"),
+            vec![format!(
+                "{t} is no longer cancelled: it takes place as shown below, and your registration stands as it was.{}",
+                if holds_seat { " The attached calendar entry puts it back in your calendar." } else { "" }
+            )],
+        ),
     };
     paragraphs.extend(changes.iter().cloned());
     EventMail {

@@ -400,6 +400,8 @@ struct RegistrantsPage {
     sectors: &'static [(&'static str, &'static str)],
     countries: &'static [(&'static str, &'static str)],
     statuses: &'static [(&'static str, &'static str)],
+    /// Why approvals, cancellations and promotions are no longer offered.
+    frozen: Option<&'static str>,
 }
 
 pub async fn registrants(o: OrganiserCtx, state: State, q: web::Query<Filter>) -> AppResult<HttpResponse> {
@@ -420,6 +422,7 @@ pub async fn registrants(o: OrganiserCtx, state: State, q: web::Query<Filter>) -
         })
         .await?;
     let total = counts.iter().map(|(_, _, n)| n).sum();
+    let frozen = registration::frozen(&o.event, crate::db::now()).map(|f| f.reason());
     render(&RegistrantsPage {
         ctx: o.ctx,
         event: o.event,
@@ -430,6 +433,7 @@ pub async fn registrants(o: OrganiserCtx, state: State, q: web::Query<Filter>) -
         sectors: SECTORS,
         countries: countries(),
         statuses: registration::STATUSES,
+        frozen,
     })
 }
 

@@ -10,7 +10,7 @@ use super::emails::Outcome;
 use super::model::{self, Event};
 use super::questions::{self, Question};
 use super::registrants;
-use super::registration::{self, RegisterInput, Registration};
+use super::registration::{self, CancelOwn, RegisterInput, Registration};
 use super::service;
 use crate::accounts::model::{countries, find_user, ProfileForm, SECTORS};
 use crate::app::AppState;
@@ -121,7 +121,7 @@ async fn event_page(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let (event, organiser) = visible_event(state, &ctx, slug).await?;
-    let (id, cap, uid) = (event.id, event.capacity, ctx.user.as_ref().map(|u| u.id));
+    let (id, cap, uid, ev) = (event.id, event.capacity, ctx.user.as_ref().map(|u| u.id), event.clone());
     let (seats_left, mine) = state
         .db
         .run(move |c| {
@@ -135,7 +135,7 @@ async fn event_page(
             let mine = match uid {
                 Some(uid) => match registration::find_for(c, id, uid)? {
                     Some(r) => {
-                        let p = registration::waitlist_position(c, &r)?;
+                        let p = registration::shown_position(c, &ev, &r)?;
                         Some((r, p))
                     }
                     None => None,
@@ -325,36 +325,54 @@ pub async fn register_submit(
 
 // ---------- my registrations ----------
 
+/// One row of "my registrations": the registration, its event, the live waitlist position and
+/// whether it can still be cancelled (the button is offered only then).
+struct MineRow {
+    reg: Registration,
+    event: Event,
+    position: Option<i64>,
+    can_cancel: bool,
+}
+
 #[derive(Template)]
 #[template(path = "pages/events/mine.html")]
 struct MinePage {
     ctx: PageCtx,
-    rows: Vec<(Registration, Event, Option<i64>)>,
+    rows: Vec<MineRow>,
+    refusal: Option<String>,
 }
 
-pub async fn mine(Authed(ctx, user): Authed, state: State) -> AppResult<HttpResponse> {
-    let uid = user.id;
+async fn mine_page(ctx: PageCtx, state: &State, uid: i64, refusal: Option<String>) -> AppResult<HttpResponse> {
     let rows = state
         .db
         .run(move |c| {
+            let t = now();
             let mut out = Vec::new();
             for (reg, event) in registrants::of_user(c, uid)? {
-                let p = registration::waitlist_position(c, &reg)?;
-                out.push((reg, event, p));
+                let position = registration::shown_position(c, &event, &reg)?;
+                let can_cancel = reg.status().is_active() && registration::frozen(&event, t).is_none();
+                out.push(MineRow { reg, event, position, can_cancel });
             }
             Ok(out)
         })
         .await?;
-    render(&MinePage { ctx, rows })
+    let status = if refusal.is_some() { StatusCode::CONFLICT } else { StatusCode::OK };
+    render_status(status, &MinePage { ctx, rows, refusal })
+}
+
+pub async fn mine(Authed(ctx, user): Authed, state: State) -> AppResult<HttpResponse> {
+    mine_page(ctx, &state, user.id, None).await
 }
 
 pub async fn cancel(Authed(ctx, user): Authed, state: State, id: web::Path<i64>) -> AppResult<HttpResponse> {
     let (id, uid, base) = (id.into_inner(), user.id, state.base_url.clone());
-    if state.db.run(move |c| registration::cancel_own(c, &base, id, uid)).await? {
-        state.wake_mailer();
-        ctx.flash("success", "Your registration is cancelled. A confirmation is on its way by e-mail.");
-    } else {
-        ctx.flash("info", "This registration was already cancelled.");
+    match state.db.run(move |c| registration::cancel_own(c, &base, id, uid)).await? {
+        CancelOwn::Cancelled => {
+            state.wake_mailer();
+            ctx.flash("success", "Your registration is cancelled. A confirmation is on its way by e-mail.");
+        }
+        CancelOwn::NotActive => ctx.flash("info", "This registration was already cancelled."),
+        CancelOwn::Refused(why) => return mine_page(ctx, &state, uid, Some(why.message().to_string())).await,
     }
     Ok(redirect("/my/registrations"))
 }

@@ -145,7 +145,9 @@ pub fn status_counts(c: &mut DbConn, event_id: i64) -> Result<Vec<(&'static str,
         .collect())
 }
 
-/// Waitlist position (1, 2, …) of every waiting registration of the event, by registration id.
+/// Waitlist position (1, 2, …) of every waiting registration of the event, by registration id:
+/// the one numbering every page, file and e-mail shows (the stored number only orders the
+/// queue; those ahead who got a seat or left leave no gap).
 pub fn waitlist_ranks(c: &mut DbConn, event_id: i64) -> Result<std::collections::HashMap<i64, i64>, AppError> {
     let ids: Vec<i64> = r::table
         .filter(r::event_id.eq(event_id).and(r::status.eq("waitlisted")))
@@ -162,6 +164,7 @@ pub fn attended_count(c: &mut DbConn, event_id: i64) -> Result<i64, AppError> {
 /// The CSV export: one row per registrant, one column per question.
 pub fn export_csv(c: &mut DbConn, event: &Event, questions: &[Question], f: &Filter) -> Result<Vec<u8>, AppError> {
     let rows = list(c, event.id, f)?;
+    let ranks = waitlist_ranks(c, event.id)?;
     let ids: Vec<i64> = rows.iter().map(|row| row.reg.id).collect();
     let mut answers: BTreeMap<(i64, i64), String> = BTreeMap::new();
     for chunk in ids.chunks(500) {
@@ -184,7 +187,7 @@ pub fn export_csv(c: &mut DbConn, event: &Event, questions: &[Question], f: &Fil
         "Country",
         "Job title",
         "Status",
-        "Waitlist number",
+        "Waitlist position",
         "Registered at",
         "Checked in at",
         "Directory consent",
@@ -208,7 +211,7 @@ pub fn export_csv(c: &mut DbConn, event: &Event, questions: &[Question], f: &Fil
                 row.country_name().to_string(),
                 row.job_title.clone(),
                 row.reg.status_label().to_string(),
-                row.reg.waitlist_number.map(|n| n.to_string()).unwrap_or_default(),
+                ranks.get(&row.reg.id).map(|n| n.to_string()).unwrap_or_default(),
                 local(row.reg.created_at),
                 row.reg.attended_at.map(local).unwrap_or_default(),
                 yes_no(row.reg.directory_consent),
@@ -306,6 +309,7 @@ pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value
     use crate::db::schema::registration_questions as rq;
     let mut out = Vec::new();
     for (reg, event) in of_user(c, user_id)? {
+        let position = registration::shown_position(c, &event, &reg)?;
         let answers: Vec<(String, String)> = registration_answers::table
             .inner_join(rq::table)
             .filter(registration_answers::registration_id.eq(reg.id))
@@ -313,9 +317,13 @@ pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value
             .select((rq::label, registration_answers::value))
             .load(c)?;
         out.push(serde_json::json!({
-            "event": { "title": event.title, "slug": event.slug, "starts_at": event.starts_at, "ends_at": event.ends_at },
+            "event": {
+                "title": event.title, "slug": event.slug, "starts_at": event.starts_at, "ends_at": event.ends_at,
+                "status": event.status,
+            },
             "status": reg.status,
-            "waitlist_number": reg.waitlist_number,
+            "status_shown": reg.shown_status(&event).1,
+            "waitlist_position": position,
             "directory_consent": reg.directory_consent,
             "matchmaking_consent": reg.matchmaking_consent,
             "attended_at": reg.attended_at,

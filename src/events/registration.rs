@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::emails::{self, Outcome};
-use super::model::{self, Event};
+use super::model::{self, Event, EventStatus};
 use super::questions::Answers;
 use crate::db::schema::{events, registration_answers, registrations as r, users};
 use crate::db::{now, DbConn};
@@ -92,6 +92,70 @@ impl Registration {
     pub fn status_label(&self) -> &'static str {
         status_label(&self.status)
     }
+
+    /// Whether the registration still stands but the event was cancelled: it ended with the
+    /// event, so the person is shown that, never "Confirmed". The stored status is kept so that
+    /// an event put back on restores every registration as it was.
+    pub fn ended_by_event(&self, event: &Event) -> bool {
+        self.status().is_active() && event.status() == EventStatus::Cancelled
+    }
+
+    /// The status as the person sees it (CSS code, words): the event's cancellation included.
+    pub fn shown_status(&self, event: &Event) -> (&'static str, &'static str) {
+        if self.ended_by_event(event) {
+            ("cancelled", "Event cancelled")
+        } else {
+            (self.status().as_str(), self.status_label())
+        }
+    }
+
+    /// Whether the person holds a calendar entry for the event: a seat at an event that takes
+    /// place. Waitlisted and pending people get none until they have a seat.
+    pub fn holds_entry(&self, event: &Event) -> bool {
+        self.status() == RegStatus::Confirmed && event.status() != EventStatus::Cancelled
+    }
+}
+
+/// Why registrations of `event` can no longer change (cancelled, approved, moved from the
+/// waitlist, refused), or None. A cancelled event ended them all; once an event is over its
+/// registrations are its attendance record, and an e-mail about a seat would come too late.
+/// While the event runs they can still change: someone who must leave frees the seat for the
+/// waitlist, which matters on a day of meetings and on events of several days.
+pub fn frozen(event: &Event, now: NaiveDateTime) -> Option<Frozen> {
+    if event.status() == EventStatus::Cancelled {
+        Some(Frozen::EventCancelled)
+    } else if now >= event.ends_at {
+        Some(Frozen::EventOver)
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frozen {
+    EventCancelled,
+    EventOver,
+}
+
+impl Frozen {
+    /// To the person who tried to cancel.
+    pub fn message(self) -> &'static str {
+        match self {
+            Frozen::EventCancelled => {
+                "This event has been cancelled, so your registration has already ended with it; there is nothing to cancel."
+            }
+            Frozen::EventOver => {
+                "This event is over, so its registrations can no longer be cancelled: they are its attendance record."
+            }
+        }
+    }
+    /// To organisers, after a person's name.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Frozen::EventCancelled => "the event is cancelled",
+            Frozen::EventOver => "the event is over",
+        }
+    }
 }
 
 /// Takes the event's registration lock for the rest of the transaction and returns the event
@@ -134,6 +198,15 @@ pub fn waitlist_position(c: &mut DbConn, reg: &Registration) -> Result<Option<i6
         .count()
         .get_result(c)?;
     Ok(Some(ahead))
+}
+
+/// The position a person is shown: live while they wait for a seat that can still come, none
+/// once the event is over or cancelled.
+pub fn shown_position(c: &mut DbConn, event: &Event, reg: &Registration) -> Result<Option<i64>, AppError> {
+    if frozen(event, now()).is_some() {
+        return Ok(None);
+    }
+    waitlist_position(c, reg)
 }
 
 pub fn find(c: &mut DbConn, id: i64) -> Result<Option<Registration>, AppError> {
@@ -278,11 +351,13 @@ pub fn register(
             .execute(c)?;
         let reg = find(c, id)?.ok_or(AppError::NotFound)?;
         let position = waitlist_position(c, &reg)?;
-        send_outcome(c, base_url, &event, &reg, outcome, position)?;
+        send_outcome(c, base_url, &event, &reg, outcome, position, false)?;
         Ok(Ok(Registered { registration: reg, outcome, waitlist_position: position }))
     })
 }
 
+/// Writes the e-mail of `outcome`. `had_seat`: the person held a calendar entry before this
+/// change (a cancellation then carries the iTIP CANCEL that removes it).
 fn send_outcome(
     c: &mut DbConn,
     base_url: &str,
@@ -290,16 +365,22 @@ fn send_outcome(
     reg: &Registration,
     outcome: Outcome,
     position: Option<i64>,
+    had_seat: bool,
 ) -> Result<(), AppError> {
     let (email, name): (String, String) =
         users::table.find(reg.user_id).select((users::email, users::name)).first(c)?;
-    let (mail, attachment) = emails::outcome_mail(base_url, event, reg, &name, outcome, position);
+    let to = emails::To { name: &name, email: &email };
+    let (mail, attachment) = emails::outcome_mail(base_url, event, reg, to, outcome, position, had_seat);
     mail::enqueue_with(c, &email, &name, &mail, attachment)?;
     Ok(())
 }
 
+/// Sets the status. Only a waiting registration keeps a waitlist number (its place in the
+/// queue); everyone else has none, so no page or file can show a stale one. Leaving the
+/// registration (cancelled, refused) raises its calendar SEQUENCE: the person is told.
 fn set_status(c: &mut DbConn, id: i64, status: RegStatus, number: Option<i32>) -> Result<Registration, AppError> {
     let bump = matches!(status, RegStatus::Cancelled | RegStatus::Rejected);
+    let number = number.filter(|_| status == RegStatus::Waitlisted);
     diesel::update(r::table.find(id))
         .set((
             r::status.eq(status.as_str()),
@@ -312,9 +393,13 @@ fn set_status(c: &mut DbConn, id: i64, status: RegStatus, number: Option<i32>) -
 }
 
 /// Gives free seats to the waitlist in arrival order, telling each person. Call with the
-/// event locked. Returns how many were promoted.
+/// event locked. Returns how many were promoted. Nobody is moved up at an event that is over or
+/// cancelled.
 pub fn fill_seats(c: &mut DbConn, base_url: &str, event: &Event) -> Result<usize, AppError> {
     let mut promoted = 0;
+    if frozen(event, now()).is_some() {
+        return Ok(0);
+    }
     while seat_free(c, event)? {
         let next: Option<Registration> = r::table
             .filter(r::event_id.eq(event.id).and(r::status.eq("waitlisted")))
@@ -323,15 +408,24 @@ pub fn fill_seats(c: &mut DbConn, base_url: &str, event: &Event) -> Result<usize
             .first(c)
             .optional()?;
         let Some(next) = next else { break };
-        let reg = set_status(c, next.id, RegStatus::Confirmed, next.waitlist_number)?;
-        send_outcome(c, base_url, event, &reg, Outcome::Promoted, None)?;
+        let reg = set_status(c, next.id, RegStatus::Confirmed, None)?;
+        send_outcome(c, base_url, event, &reg, Outcome::Promoted, None, false)?;
         promoted += 1;
     }
     Ok(promoted)
 }
 
-/// The person cancels their own registration. Returns false when it was no longer active.
-pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id: i64) -> Result<bool, AppError> {
+/// How a person's own cancellation went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelOwn {
+    Cancelled,
+    /// It was no longer active (cancelled twice, or refused meanwhile).
+    NotActive,
+    Refused(Frozen),
+}
+
+/// The person cancels their own registration: allowed until the event ends (see [`frozen`]).
+pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id: i64) -> Result<CancelOwn, AppError> {
     // A write transaction: on SQLite it holds the write lock before the first read.
     crate::db::write_transaction(c, |c| {
         let event_id = find(c, registration_id)?.filter(|r| r.user_id == user_id).ok_or(AppError::NotFound)?.event_id;
@@ -339,18 +433,30 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
         // Re-read inside the lock: a concurrent cancellation may have won.
         let reg = find(c, registration_id)?.filter(|r| r.user_id == user_id).ok_or(AppError::NotFound)?;
         if !reg.status().is_active() {
-            return Ok(false);
+            return Ok(CancelOwn::NotActive);
         }
-        let was_confirmed = reg.status() == RegStatus::Confirmed;
-        let reg = set_status(c, reg.id, RegStatus::Cancelled, reg.waitlist_number)?;
-        send_outcome(c, base_url, &event, &reg, Outcome::CancelledByAttendee, None)?;
+        if let Some(why) = frozen(&event, now()) {
+            return Ok(CancelOwn::Refused(why));
+        }
+        let had_seat = reg.holds_entry(&event);
+        let reg = set_status(c, reg.id, RegStatus::Cancelled, None)?;
+        send_outcome(c, base_url, &event, &reg, Outcome::CancelledByAttendee, None, had_seat)?;
         // Their meetings end with the registration, and partners are told.
         crate::matchmaking::service::withdraw(c, base_url, &event, user_id, Unregistered)?;
-        if was_confirmed {
-            fill_seats(c, base_url, &event)?;
+        let mut detail = format!("{} cancelled their registration", person_name(c, reg.user_id)?);
+        if had_seat {
+            let moved = fill_seats(c, base_url, &event)?;
+            if moved > 0 {
+                detail.push_str(&format!("; {moved} moved up from the waitlist"));
+            }
         }
-        Ok(true)
+        crate::audit::record_event(c, Some(user_id), event.id, "registration.cancel_own", &detail)?;
+        Ok(CancelOwn::Cancelled)
     })
+}
+
+fn person_name(c: &mut DbConn, user_id: i64) -> Result<String, AppError> {
+    Ok(users::table.find(user_id).select(users::name).first(c)?)
 }
 
 /// Ends every active registration of a person whose account is being deleted (no e-mail to
@@ -362,7 +468,7 @@ pub fn release_all(c: &mut DbConn, base_url: &str, user_id: i64) -> Result<(), A
         let event = lock_event(c, event_id)?;
         let reg = find(c, id)?.ok_or(AppError::NotFound)?;
         let was_confirmed = reg.status() == RegStatus::Confirmed;
-        set_status(c, id, RegStatus::Cancelled, reg.waitlist_number)?;
+        set_status(c, id, RegStatus::Cancelled, None)?;
         if was_confirmed {
             fill_seats(c, base_url, &event)?;
         }
@@ -453,9 +559,16 @@ pub fn apply(
             .load(c)?;
         let mut report = ActionReport::default();
         let mut freed = false;
+        // Check-in stays open after the event (organisers complete the attendance record);
+        // seats no longer change then, nor at a cancelled event.
+        let closed = frozen(&event, now()).filter(|_| !matches!(action, Action::CheckIn | Action::UndoCheckIn));
         for (reg, name) in rows {
             let status = reg.status();
             let skip = |why: &str| format!("{name}: {why}");
+            if let Some(why) = closed {
+                report.skipped.push(skip(why.reason()));
+                continue;
+            }
             match action {
                 Action::Approve => {
                     if status != RegStatus::Pending {
@@ -464,12 +577,12 @@ pub fn apply(
                     }
                     if seat_free(c, &event)? {
                         let reg = set_status(c, reg.id, RegStatus::Confirmed, None)?;
-                        send_outcome(c, base_url, &event, &reg, Outcome::Approved, None)?;
+                        send_outcome(c, base_url, &event, &reg, Outcome::Approved, None, false)?;
                     } else {
                         let n = next_waitlist_number(c, event_id)?;
                         let reg = set_status(c, reg.id, RegStatus::Waitlisted, Some(n))?;
                         let pos = waitlist_position(c, &reg)?;
-                        send_outcome(c, base_url, &event, &reg, Outcome::ApprovedWaitlisted, pos)?;
+                        send_outcome(c, base_url, &event, &reg, Outcome::ApprovedWaitlisted, pos, false)?;
                     }
                 }
                 Action::Reject => {
@@ -477,8 +590,8 @@ pub fn apply(
                         report.skipped.push(skip("only pending or waitlisted registrations can be rejected"));
                         continue;
                     }
-                    let reg = set_status(c, reg.id, RegStatus::Rejected, reg.waitlist_number)?;
-                    send_outcome(c, base_url, &event, &reg, Outcome::Rejected, None)?;
+                    let reg = set_status(c, reg.id, RegStatus::Rejected, None)?;
+                    send_outcome(c, base_url, &event, &reg, Outcome::Rejected, None, false)?;
                 }
                 Action::Promote => {
                     if status != RegStatus::Waitlisted {
@@ -489,8 +602,8 @@ pub fn apply(
                         report.skipped.push(skip("no seat is free (raise the capacity first)"));
                         continue;
                     }
-                    let reg = set_status(c, reg.id, RegStatus::Confirmed, reg.waitlist_number)?;
-                    send_outcome(c, base_url, &event, &reg, Outcome::Promoted, None)?;
+                    let reg = set_status(c, reg.id, RegStatus::Confirmed, None)?;
+                    send_outcome(c, base_url, &event, &reg, Outcome::Promoted, None, false)?;
                 }
                 Action::Cancel => {
                     if !status.is_active() {
@@ -498,8 +611,9 @@ pub fn apply(
                         continue;
                     }
                     freed |= status == RegStatus::Confirmed;
-                    let reg = set_status(c, reg.id, RegStatus::Cancelled, reg.waitlist_number)?;
-                    send_outcome(c, base_url, &event, &reg, Outcome::CancelledByOrganiser, None)?;
+                    let had_seat = reg.holds_entry(&event);
+                    let reg = set_status(c, reg.id, RegStatus::Cancelled, None)?;
+                    send_outcome(c, base_url, &event, &reg, Outcome::CancelledByOrganiser, None, had_seat)?;
                     crate::matchmaking::service::withdraw(c, base_url, &event, reg.user_id, Unregistered)?;
                 }
                 Action::CheckIn | Action::UndoCheckIn => {
@@ -557,5 +671,37 @@ pub mod tests_support {
             updated_at: NaiveDateTime::default(),
             calendar_epoch: 0,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registrations_change_until_the_event_ends_unless_it_is_cancelled() {
+        let mut ev = crate::events::model::tests_support::event();
+        let t = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").expect("time");
+        assert_eq!(frozen(&ev, t("2026-03-01 00:00")), None, "before the event");
+        assert_eq!(frozen(&ev, t("2026-03-10 12:00")), None, "while it runs");
+        assert_eq!(frozen(&ev, ev.ends_at), Some(Frozen::EventOver), "from its end");
+        ev.status = "cancelled".into();
+        assert_eq!(frozen(&ev, t("2026-03-01 00:00")), Some(Frozen::EventCancelled));
+    }
+
+    #[test]
+    fn a_cancelled_event_shows_active_registrations_as_ended_and_holds_no_entry() {
+        let mut ev = crate::events::model::tests_support::event();
+        let mut reg = tests_support::registration("r@liaison");
+        assert_eq!(reg.shown_status(&ev), ("confirmed", "Confirmed"));
+        assert!(reg.holds_entry(&ev));
+        ev.status = "cancelled".into();
+        assert_eq!(reg.shown_status(&ev), ("cancelled", "Event cancelled"));
+        assert!(!reg.holds_entry(&ev));
+        reg.status = "rejected".into();
+        assert_eq!(reg.shown_status(&ev), ("rejected", "Rejected"), "an ended registration keeps its own status");
+        ev.status = "published".into();
+        reg.status = "waitlisted".into();
+        assert!(!reg.holds_entry(&ev), "no calendar entry while waiting");
     }
 }

@@ -12,6 +12,7 @@ use crate::accounts::tokens::{hash_token, random_token};
 use crate::db::schema::{event_invitations as inv, event_organisers as eo, events, registrations, users};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
+use crate::ical::Method;
 use crate::mail;
 use crate::web::FormErrors;
 
@@ -102,6 +103,18 @@ pub fn update(
             || before.venue != input.venue
             || before.address != input.address;
         let newly_cancelled = input.status == EventStatus::Cancelled && before.status() != EventStatus::Cancelled;
+        // Back on after a cancellation: the registrations stand again and calendars get them back.
+        let reinstated = before.status() == EventStatus::Cancelled
+            && matches!(input.status, EventStatus::Published | EventStatus::Closed);
+        let change = if newly_cancelled {
+            Some(emails::EventChange::Cancelled)
+        } else if reinstated {
+            Some(emails::EventChange::Reinstated)
+        } else if moved && input.status != EventStatus::Cancelled {
+            Some(emails::EventChange::Moved)
+        } else {
+            None
+        };
         diesel::update(events::table.find(event_id))
             .set((
                 events::slug.eq(&input.slug),
@@ -117,13 +130,14 @@ pub fn update(
                 events::capacity.eq(input.capacity),
                 events::requires_approval.eq(input.requires_approval),
                 events::status.eq(input.status.as_str()),
-                events::sequence.eq(events::sequence + i32::from(moved || newly_cancelled)),
+                // Every change registrants are told about raises their calendar entries' SEQUENCE.
+                events::sequence.eq(events::sequence + i32::from(change.is_some())),
                 events::updated_at.eq(now()),
             ))
             .execute(c)?;
         let event = model::find(c, event_id)?.ok_or(AppError::NotFound)?;
-        if moved || newly_cancelled {
-            notify_registrants(c, base_url, &event, &changes)?;
+        if let Some(change) = change {
+            notify_registrants(c, base_url, &event, change, &changes)?;
         }
         if input.status == EventStatus::Published {
             registration::fill_seats(c, base_url, &event)?;
@@ -166,7 +180,15 @@ pub fn describe_changes(before: &Event, after: &EventInput) -> Vec<String> {
     out
 }
 
-fn notify_registrants(c: &mut DbConn, base_url: &str, event: &Event, changes: &[String]) -> Result<(), AppError> {
+/// Tells every active registrant; those with a seat get the iTIP update of their calendar entry
+/// (a REQUEST with the new details, or a CANCEL), the others none (they never had an entry).
+fn notify_registrants(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    change: emails::EventChange,
+    changes: &[String],
+) -> Result<(), AppError> {
     // Only what matters to attendees: dates, place, cancellation.
     let relevant: Vec<String> =
         changes.iter().filter(|s| s.starts_with("New dates") || s.starts_with("New place")).cloned().collect();
@@ -175,11 +197,12 @@ fn notify_registrants(c: &mut DbConn, base_url: &str, event: &Event, changes: &[
         .filter(registrations::event_id.eq(event.id).and(registrations::status.eq_any(ACTIVE)))
         .select((registration::Registration::as_select(), users::email, users::name))
         .load(c)?;
-    let cancelled = event.status() == EventStatus::Cancelled;
+    let method = if change == emails::EventChange::Cancelled { Method::Cancel } else { Method::Request };
     for (reg, email, name) in rows {
-        let mail = emails::event_changed_mail(base_url, event, &name, &relevant);
-        let attachment = (cancelled || reg.status() == RegStatus::Confirmed)
-            .then(|| super::ics::attachment(base_url, event, &reg, cancelled));
+        let seat = reg.status() == RegStatus::Confirmed;
+        let mail = emails::event_changed_mail(base_url, event, &name, change, &relevant, seat);
+        let to = emails::To { name: &name, email: &email };
+        let attachment = seat.then(|| super::ics::invitation(base_url, event, &reg, method, to));
         mail::enqueue_with(c, &email, &name, &mail, attachment)?;
     }
     Ok(())

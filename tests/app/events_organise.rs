@@ -869,7 +869,7 @@ async fn csv_export_is_utf8_bom_crlf_rfc4180_with_one_column_per_question_and_ne
     assert_eq!(m[col("Topics of interest")], "Vaccines");
     assert_eq!(m[col("Dietary needs")], "");
     let w = row(&walt.addr);
-    assert_eq!((w[col("Status")].as_str(), w[col("Waitlist number")].as_str()), ("Waitlisted", "1"));
+    assert_eq!((w[col("Status")].as_str(), w[col("Waitlist position")].as_str()), ("Waitlisted", "1"));
 
     // Filters from the registrant list apply.
     let (_, _, bytes) = get_bytes(&owner, &format!("/organise/events/{id}/registrants.csv?status=waitlisted")).await;

@@ -569,12 +569,12 @@ async fn attendee_journey_confirms_waitlists_and_promotes_with_stable_calendar_e
     assert!(mail.text.contains("Ann Attendee"));
     let (att, confirmed) = mail.ics();
     assert!(att.filename.ends_with(".ics"), "filename {:?}", att.filename);
-    assert_eq!(att.method.as_deref(), Some("PUBLISH"));
+    assert_eq!(att.method.as_deref(), Some("REQUEST"));
     assert_eq!(confirmed.uid, ann_reg.ical_uid);
     assert_eq!(confirmed.start, spec.utc(&spec.starts_at));
     assert_eq!(confirmed.start.to_rfc3339(), format!("{}-06-10T07:00:00+00:00", next_year()), "09:00 CEST is 07:00Z");
     assert_eq!(confirmed.status, Some(EventStatus::Confirmed));
-    assert_eq!(confirmed.method, "PUBLISH");
+    assert_eq!(confirmed.method, "REQUEST");
 
     register_ok(&b, &spec.slug, &[(&field, "None")]).await;
     assert_eq!(my_only_row(&b).await.status, "confirmed");

@@ -475,7 +475,7 @@ async fn stored_line_feeds_add_no_calendar_property_and_the_longest_non_ascii_ti
     let r = anon.get(&url[app.base.len()..]).await;
     assert_eq!(r.status, 200, "{url}");
     let cal = assert_calendar(&r.body, "personal feed");
-    assert_eq!(cal.events().count(), 1);
+    assert_eq!(cal.events().count(), 2, "the session and the event day of the registration");
 
     // The longest title the form allows, in three-byte characters, read back intact.
     let long_title: String = "日本語とÉvénement ".chars().cycle().take(liaison::events::model::TITLE_MAX).collect();

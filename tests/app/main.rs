@@ -9,6 +9,7 @@ mod calendar;
 mod changes_activity;
 mod changes_meetings;
 mod changes_programme;
+mod changes_registrations;
 mod events_organise;
 mod events_registration;
 mod hardening_db;
