@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{NaiveTime, TimeDelta};
 use diesel::prelude::*;
 
-use super::model::{Meeting, OpportunityInput, SettingsInput};
+use super::model::{OpportunityInput, SettingsInput};
 use super::service::{self, Answer, ProfileInput};
 use crate::db::schema::{meeting_requests as mr, topics as t};
 use crate::db::{now, DbConn};
@@ -217,22 +217,10 @@ pub fn seed(
     }
     let run = service::schedule_all(c, event, organiser)?.map_err(AppError::internal)?;
     super::published::publish(c, base_url, event, organiser)?;
-    // One move in the draft, so "Review and publish" shows what a pending change looks like.
-    let all = service::meetings(c, event.id)?;
-    let slots = service::slots(c, event.id)?;
-    'moved: for mt in all.iter().rev() {
-        for sl in slots.iter().rev().filter(|sl| sl.id != mt.slot_id) {
-            let here: Vec<&Meeting> = all.iter().filter(|x| x.slot_id == sl.id).collect();
-            if here.iter().any(|x| [x.a_user, x.b_user].iter().any(|u| *u == mt.a_user || *u == mt.b_user)) {
-                continue;
-            }
-            let Some(table) = (1..=settings.tables_count).find(|t| !here.iter().any(|x| x.table_no == *t)) else {
-                continue;
-            };
-            if service::move_meeting(c, event, organiser, mt.id, sl.id, table)?.is_ok() {
-                break 'moved;
-            }
-        }
+    // One cancellation in the draft (the grid is full, so nothing can move), so "Review and
+    // publish" shows what a pending change looks like.
+    if let Some(mt) = service::meetings(c, event.id)?.iter().rev().find(|m| m.origin == "suggested") {
+        service::cancel_meeting_by_organiser(c, event, organiser, mt.id)?;
     }
     let meetings = service::meetings(c, event.id)?.len();
     Ok(Summary { profiles, requests, meetings, quality: run.quality })
