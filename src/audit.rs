@@ -107,6 +107,28 @@ pub fn when_label(at: DateTime<Tz>, this_year: i32) -> String {
     at.format(format).to_string()
 }
 
+/// A detail that starts with a past-tense verb ("moved …", "added …") is a whole phrase.
+fn verb_led(d: &str) -> bool {
+    let first = d.split_whitespace().next().unwrap_or_default();
+    ["moved", "renamed", "edited", "cancelled", "restored", "added", "deleted", "saved"].contains(&first)
+}
+
+/// Straight double quotes as typographic pairs: "X" → “X”.
+fn curly(d: &str) -> String {
+    let mut open = true;
+    d.chars()
+        .map(|c| {
+            if c == '"' {
+                let q = if open { '\u{201c}' } else { '\u{201d}' };
+                open = !open;
+                q
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// How the log names Liaison itself (an automatic placement, the create-admin command).
 pub const LIAISON: &str = "Liaison";
 
@@ -194,6 +216,13 @@ pub fn and_list(items: &[String]) -> String {
 /// Details are words already (names, titles, times in the event's zone); older rows written
 /// before details were words read sensibly too.
 fn phrase(action: &str, d: &str) -> Option<String> {
+    // The programme's details are written as the action itself ("moved \"X\" from … to …"):
+    // they read as they are, with typographic quotes.
+    let programme =
+        ["room.", "track.", "session."].iter().any(|p| action.starts_with(p)) && action != "session.notified";
+    if programme && verb_led(d) {
+        return Some(curly(d));
+    }
     // "the session “Keynote”", or "the session" when the detail is empty.
     let named = |what: &str| if d.is_empty() { what.to_string() } else { format!("{what} “{d}”") };
     // "moved the meeting of …", or "moved a meeting" when the detail is empty.
@@ -231,6 +260,8 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "registration.promote" => format!("moved {} up from the waitlist", people()),
         "registration.cancel" => format!("cancelled the registration of {}", people()),
         "registration.check_in" => format!("checked in {}", people()),
+        "registration.cancel_own" if d.is_empty() => "cancelled their registration".into(),
+        "registration.cancel_own" => d.to_string(),
         "registration.undo_check_in" => format!("undid the check-in of {}", people()),
         // ----- the programme
         "room.saved" => named("saved the room"),
@@ -370,6 +401,7 @@ mod tests {
         "registrants.exported",
         "registration.approve",
         "registration.cancel",
+        "registration.cancel_own",
         "registration.check_in",
         "registration.promote",
         "registration.reject",

@@ -443,7 +443,7 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
         send_outcome(c, base_url, &event, &reg, Outcome::CancelledByAttendee, None, had_seat)?;
         // Their meetings end with the registration, and partners are told.
         crate::matchmaking::service::withdraw(c, base_url, &event, user_id, Unregistered)?;
-        let mut detail = format!("{} cancelled their registration", person_name(c, reg.user_id)?);
+        let mut detail = "cancelled their registration".to_string();
         if had_seat {
             let moved = fill_seats(c, base_url, &event)?;
             if moved > 0 {
@@ -453,10 +453,6 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
         crate::audit::record_event(c, Some(user_id), event.id, "registration.cancel_own", &detail)?;
         Ok(CancelOwn::Cancelled)
     })
-}
-
-fn person_name(c: &mut DbConn, user_id: i64) -> Result<String, AppError> {
-    Ok(users::table.find(user_id).select(users::name).first(c)?)
 }
 
 /// Ends every active registration of a person whose account is being deleted (no e-mail to

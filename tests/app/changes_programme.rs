@@ -315,6 +315,23 @@ fn insert_meeting(app: &TestApp, event_id: i64, a: i64, b: i64, from: &str, to: 
             .returning(meetings::id)
             .get_result(c)
             .expect("meeting");
+        // Participants see the published version of a meeting (its id is the one pages show).
+        let shown: i64 = diesel::insert_into(liaison::db::schema::published_meetings::table)
+            .values((
+                liaison::db::schema::published_meetings::event_id.eq(event_id),
+                liaison::db::schema::published_meetings::a_user.eq(a),
+                liaison::db::schema::published_meetings::b_user.eq(b),
+                liaison::db::schema::published_meetings::active.eq(true),
+                liaison::db::schema::published_meetings::slot_id.eq(Some(slot)),
+                liaison::db::schema::published_meetings::starts_at.eq(starts),
+                liaison::db::schema::published_meetings::ends_at.eq(ends),
+                liaison::db::schema::published_meetings::table_no.eq(table),
+                liaison::db::schema::published_meetings::origin.eq("request"),
+                liaison::db::schema::published_meetings::changed_at.eq(t),
+            ))
+            .returning(liaison::db::schema::published_meetings::id)
+            .get_result(c)
+            .expect("published");
         for u in [a, b] {
             diesel::insert_into(meeting_seats::table)
                 .values((
@@ -325,7 +342,8 @@ fn insert_meeting(app: &TestApp, event_id: i64, a: i64, b: i64, from: &str, to: 
                 .execute(c)
                 .expect("seat");
         }
-        id
+        let _ = id;
+        shown
     })
 }
 
