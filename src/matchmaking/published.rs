@@ -654,17 +654,7 @@ fn notify_as(
         let (mut requests, mut cancels) = (Vec::new(), Vec::new());
         for row in list {
             let partner_id = row.partner_of(me);
-            let partner = who.get(&partner_id).map(|p| p.0.clone()).unwrap_or_else(|| Person {
-                user_id: partner_id,
-                name: "A former participant".into(),
-                organisation: String::new(),
-                sector: String::new(),
-                country: String::new(),
-                job_title: String::new(),
-                bio: String::new(),
-                directory: false,
-                matchmaking: false,
-            });
+            let partner = who.get(&partner_id).map_or_else(|| Person::former(partner_id), |p| p.0.clone());
             let by = row.changed_by.map(name).unwrap_or_else(|| partner.name.clone());
             let Some(l) = line(event, row, me, &partner.name, &by) else { continue };
             lines.push(l);

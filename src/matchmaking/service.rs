@@ -284,6 +284,20 @@ pub struct Person {
 }
 
 impl Person {
+    /// Someone whose account is gone: named as others' copies name them.
+    pub fn former(user_id: i64) -> Person {
+        Person {
+            user_id,
+            name: "A former participant".into(),
+            organisation: String::new(),
+            sector: String::new(),
+            country: String::new(),
+            job_title: String::new(),
+            bio: String::new(),
+            directory: false,
+            matchmaking: false,
+        }
+    }
     pub fn sector_label(&self) -> &'static str {
         crate::accounts::model::sector_label(&self.sector)
     }
