@@ -222,7 +222,7 @@ pub fn seed(
     if let Some(mt) = service::meetings(c, event.id)?.iter().rev().find(|m| m.origin == "suggested") {
         service::cancel_meeting_by_organiser(c, event, organiser, mt.id)?;
     }
-    let meetings = service::meetings(c, event.id)?.len();
+    let meetings = super::published::active(c, event.id)?.len();
     Ok(Summary { profiles, requests, meetings, quality: run.quality })
 }
 
