@@ -112,7 +112,8 @@ pub const LIAISON: &str = "Liaison";
 
 /// Codes Liaison records with no person behind them. A known code without an actor is a
 /// person's action whose account was deleted since (the row's actor became NULL).
-const BY_LIAISON: &[&str] = &["matchmaking.meeting_placed", "role.admin.granted", "session.notified"];
+const BY_LIAISON: &[&str] =
+    &["event.change_notified", "matchmaking.meeting_placed", "role.admin.granted", "session.notified"];
 
 /// The name an entry gives its actor: the person's name, [`LIAISON`], or "a former participant".
 pub fn actor_label<'a>(actor: Option<&'a str>, action: &str) -> &'a str {
@@ -214,6 +215,8 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         },
         "event.updated" if d.is_empty() || d == "details edited" => "edited the event's details".into(),
         "event.updated" => format!("edited the event. {d}"),
+        "event.change_notified" if d.is_empty() => "told the registrants of the event's change".into(),
+        "event.change_notified" => d.to_string(),
         "organiser.invited" => then("invited", "someone") + " to organise the event",
         "organiser.joined" => "joined the event's organisers".into(),
         "organiser.removed" => then("removed", "someone") + " from the organisers",
@@ -339,6 +342,7 @@ mod tests {
     const CODES: &[&str] = &[
         "account.deleted",
         "announcement.sent",
+        "event.change_notified",
         "event.created",
         "event.updated",
         "invitees.imported",
