@@ -250,3 +250,32 @@ async fn deleting_an_account_mails_the_goodbye_with_a_cancel_for_each_calendar_e
     let replica = Replica::from_mails(&sink.to(&ann_addr));
     assert!(replica.entries.is_empty() && replica.stale.is_empty(), "{replica:?}");
 }
+
+/// Two servers on one database both run the sender: each registrant still gets one notice.
+#[actix_web::test]
+async fn two_servers_never_send_the_same_notice() {
+    let (a, sink) = start(300).await;
+    let opts = Options { smtp_url: Some(sink.url()), db_url: a.shared_db(), ..Default::default() };
+    let b = TestApp::start_configured(opts, |c| c.change_quiet_ms = 300).await;
+    let org = a.quick_user("Olga Organiser", &email("olga"), "organiser").await;
+    let mut ev = new_event(&org, "twice", 50, false).await;
+    let mut addrs = Vec::new();
+    for i in 0..20 {
+        let addr = email(&format!("p{i}"));
+        let uid = a.insert_user(&format!("Person {i}"), &addr, "attendee", "Org", "academia", "BE");
+        a.insert_registration(ev.id, uid, false, false);
+        addrs.push(addr);
+    }
+    for (n, venue) in ["The Egg", "Flagey", "Bozar"].into_iter().enumerate() {
+        ev.set("venue", venue);
+        save(&org, &ev).await;
+        wait_count(&sink, &addrs[0], CHANGED, n + 1).await;
+        settle(&a).await;
+        settle(&b).await;
+    }
+    for addr in &addrs {
+        let got: Vec<Mail> = sink.to(addr).into_iter().filter(|m| m.subject.contains(CHANGED)).collect();
+        assert_eq!(got.len(), 3, "{addr}: one notice per change, got {:?}", subjects(&got));
+        assert_eq!(written(&a, addr, CHANGED), 3);
+    }
+}
