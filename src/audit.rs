@@ -233,6 +233,12 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "registration.reject" => format!("rejected the registration of {}", people()),
         "registration.promote" => format!("moved {} up from the waitlist", people()),
         "registration.cancel" => format!("cancelled the registration of {}", people()),
+        // "Ann cancelled their registration; 1 moved up from the waitlist": Ann is the actor.
+        "registration.cancel_own" => match d.split_once("cancelled their registration") {
+            Some((_, rest)) => format!("cancelled their registration{rest}"),
+            None if d.is_empty() => "cancelled their registration".into(),
+            None => format!("cancelled their registration ({d})"),
+        },
         "registration.check_in" => format!("checked in {}", people()),
         "registration.undo_check_in" => format!("undid the check-in of {}", people()),
         // ----- the programme
@@ -374,6 +380,7 @@ mod tests {
         "registrants.exported",
         "registration.approve",
         "registration.cancel",
+        "registration.cancel_own",
         "registration.check_in",
         "registration.promote",
         "registration.reject",
@@ -448,6 +455,19 @@ mod tests {
         for action in ["approve", "reject", "promote", "cancel", "check_in", "undo_check_in"] {
             assert!(phrase(&format!("registration.{action}"), "x").is_some(), "{action}");
         }
+    }
+
+    #[test]
+    fn a_persons_own_cancellation_names_them_once() {
+        assert_eq!(
+            says(
+                Some("Ann"),
+                "registration.cancel_own",
+                "Ann cancelled their registration; 1 moved up from the waitlist"
+            ),
+            "Ann cancelled their registration; 1 moved up from the waitlist."
+        );
+        assert_eq!(says(Some("Olga"), "event.change_notified", ""), "Olga told the registrants of the event's change.");
     }
 
     #[test]
