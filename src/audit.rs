@@ -467,7 +467,7 @@ mod tests {
             ),
             "Ann cancelled their registration; 1 moved up from the waitlist."
         );
-        assert_eq!(says(Some("Olga"), "event.change_notified", ""), "Olga told the registrants of the event's change.");
+        assert_eq!(says(None, "event.change_notified", ""), "Liaison told the registrants of the event's change.");
     }
 
     #[test]
