@@ -134,7 +134,8 @@ pub const LIAISON: &str = "Liaison";
 
 /// Codes Liaison records with no person behind them. A known code without an actor is a
 /// person's action whose account was deleted since (the row's actor became NULL).
-const BY_LIAISON: &[&str] = &["matchmaking.meeting_placed", "role.admin.granted", "session.notified"];
+const BY_LIAISON: &[&str] =
+    &["event.change_notified", "matchmaking.meeting_placed", "role.admin.granted", "session.notified"];
 
 /// The name an entry gives its actor: the person's name, [`LIAISON`], or "a former participant".
 pub fn actor_label<'a>(actor: Option<&'a str>, action: &str) -> &'a str {
@@ -243,6 +244,8 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         },
         "event.updated" if d.is_empty() || d == "details edited" => "edited the event's details".into(),
         "event.updated" => format!("edited the event. {d}"),
+        "event.change_notified" if d.is_empty() => "told the registrants of the event's change".into(),
+        "event.change_notified" => d.to_string(),
         "organiser.invited" => then("invited", "someone") + " to organise the event",
         "organiser.joined" => "joined the event's organisers".into(),
         "organiser.removed" => then("removed", "someone") + " from the organisers",
@@ -259,9 +262,13 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "registration.reject" => format!("rejected the registration of {}", people()),
         "registration.promote" => format!("moved {} up from the waitlist", people()),
         "registration.cancel" => format!("cancelled the registration of {}", people()),
+        // "Ann cancelled their registration; 1 moved up from the waitlist": Ann is the actor.
+        "registration.cancel_own" => match d.split_once("cancelled their registration") {
+            Some((_, rest)) => format!("cancelled their registration{rest}"),
+            None if d.is_empty() => "cancelled their registration".into(),
+            None => format!("cancelled their registration ({d})"),
+        },
         "registration.check_in" => format!("checked in {}", people()),
-        "registration.cancel_own" if d.is_empty() => "cancelled their registration".into(),
-        "registration.cancel_own" => d.to_string(),
         "registration.undo_check_in" => format!("undid the check-in of {}", people()),
         // ----- the programme
         "room.saved" => named("saved the room"),
@@ -370,6 +377,7 @@ mod tests {
     const CODES: &[&str] = &[
         "account.deleted",
         "announcement.sent",
+        "event.change_notified",
         "event.created",
         "event.updated",
         "invitees.imported",
@@ -476,6 +484,19 @@ mod tests {
         for action in ["approve", "reject", "promote", "cancel", "check_in", "undo_check_in"] {
             assert!(phrase(&format!("registration.{action}"), "x").is_some(), "{action}");
         }
+    }
+
+    #[test]
+    fn a_persons_own_cancellation_names_them_once() {
+        assert_eq!(
+            says(
+                Some("Ann"),
+                "registration.cancel_own",
+                "Ann cancelled their registration; 1 moved up from the waitlist"
+            ),
+            "Ann cancelled their registration; 1 moved up from the waitlist."
+        );
+        assert_eq!(says(None, "event.change_notified", ""), "Liaison told the registrants of the event's change.");
     }
 
     #[test]

@@ -241,14 +241,18 @@ pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Res
         // the freed tables go to waiting requests.
         crate::matchmaking::service::withdraw_everywhere(c, base_url, uid)?;
         // Free their seats, so the waitlist moves up as if they had cancelled.
-        crate::events::registration::release_all(c, base_url, uid)?;
+        // Their calendar loses the event days with the goodbye e-mail below.
+        let to = crate::events::emails::To { name: &user.name, email: &user.email };
+        let cancels = crate::events::registration::release_all(c, base_url, uid, to)?;
         diesel::delete(outbox::table.filter(outbox::to_addr.eq(&user.email))).execute(c)?;
         super::erasure::erase_traces(c, &user)?;
         diesel::delete(login_attempts::table.filter(login_attempts::email.eq(&user.email))).execute(c)?;
         diesel::delete(users::table.find(uid)).execute(c)?;
         // No name: the log keeps nothing of a deleted person; it reads "A former participant deleted their account".
         crate::audit::record(c, None, None, "account.deleted", "")?;
-        mail::enqueue(c, &user.email, &user.name, &messages::AccountDeleted { name: user.name.clone() })?;
+        let (events, files): (Vec<String>, Vec<mail::Attachment>) = cancels.into_iter().unzip();
+        let goodbye = messages::AccountDeleted { name: user.name.clone(), events };
+        mail::enqueue_with_all(c, &user.email, &user.name, &goodbye, files)?;
         Ok(Ok(()))
     })
 }

@@ -46,7 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organise/events/{id}/sessions/{session}/cancel", web::post().to(o::cancel_session));
 }
 
-/// Sends programme notices once an event's organisers have paused editing for `quiet`.
+/// Sends programme notices, and notices of an event's new dates or place, once an event's
+/// organisers have paused editing for `quiet`.
 pub async fn notify_changes(db: Db, base_url: String, quiet: Duration, wake: impl Fn()) {
     let quiet_delta = chrono::TimeDelta::from_std(quiet).unwrap_or(chrono::TimeDelta::minutes(5));
     let every = (quiet / 4).clamp(Duration::from_millis(50), Duration::from_secs(30));
@@ -59,6 +60,16 @@ pub async fn notify_changes(db: Db, base_url: String, quiet: Duration, wake: imp
                 wake();
             }
             Err(e) => tracing::warn!(error = %e, "programme change notices failed; retrying"),
+        }
+        // Changes to an event's dates or place, on the same quiet period.
+        let base = base_url.clone();
+        match db.run(move |c| crate::events::notices::send_due(c, &base, quiet_delta)).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(mails = n, "event change notices queued");
+                wake();
+            }
+            Err(e) => tracing::warn!(error = %e, "event change notices failed; retrying"),
         }
         tokio::time::sleep(every).await;
     }

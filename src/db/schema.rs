@@ -112,6 +112,12 @@ diesel::table! {
         created_by -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        told_starts_at -> Nullable<Timestamp>,
+        told_ends_at -> Nullable<Timestamp>,
+        told_timezone -> Nullable<Text>,
+        told_venue -> Nullable<Text>,
+        told_address -> Nullable<Text>,
+        change_pending_at -> Nullable<Timestamp>,
     }
 }
 

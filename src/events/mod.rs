@@ -5,6 +5,7 @@ pub mod csv;
 pub mod emails;
 pub mod ics;
 pub mod model;
+pub mod notices;
 pub mod organise;
 pub mod public;
 pub mod questions;

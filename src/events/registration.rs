@@ -455,21 +455,38 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
     })
 }
 
-/// Ends every active registration of a person whose account is being deleted (no e-mail to
-/// them), giving freed seats to the waitlist. Runs inside the deletion's transaction.
-pub fn release_all(c: &mut DbConn, base_url: &str, user_id: i64) -> Result<(), AppError> {
-    let active: Vec<(i64, i64)> =
-        r::table.filter(r::user_id.eq(user_id).and(r::status.eq_any(ACTIVE))).select((r::id, r::event_id)).load(c)?;
+/// Ends every active registration of a person whose account is being deleted (no e-mail of
+/// its own), giving freed seats to the waitlist. Runs inside the deletion's transaction.
+/// Returns the event titles and the iTIP CANCEL of each calendar entry the person held (a
+/// seat at an event that has not ended), for their goodbye e-mail.
+pub fn release_all(
+    c: &mut DbConn,
+    base_url: &str,
+    user_id: i64,
+    to: emails::To,
+) -> Result<Vec<(String, mail::Attachment)>, AppError> {
+    let active: Vec<(i64, i64)> = r::table
+        .filter(r::user_id.eq(user_id).and(r::status.eq_any(ACTIVE)))
+        .order(r::id)
+        .select((r::id, r::event_id))
+        .load(c)?;
+    let mut cancels = Vec::new();
     for (id, event_id) in active {
         let event = lock_event(c, event_id)?;
         let reg = find(c, id)?.ok_or(AppError::NotFound)?;
         let was_confirmed = reg.status() == RegStatus::Confirmed;
-        set_status(c, id, RegStatus::Cancelled, None)?;
+        let held_entry = reg.holds_entry(&event) && frozen(&event, now()).is_none();
+        let reg = set_status(c, id, RegStatus::Cancelled, None)?;
+        if held_entry {
+            // The cancelled registration's SEQUENCE is above the one last mailed.
+            let file = super::ics::invitation(base_url, &event, &reg, crate::ical::Method::Cancel, to);
+            cancels.push((event.title.clone(), file));
+        }
         if was_confirmed {
             fill_seats(c, base_url, &event)?;
         }
     }
-    Ok(())
+    Ok(cancels)
 }
 
 /// Revokes a person's personal calendar address for the event (a new one replaces it).

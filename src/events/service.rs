@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use super::csv::Invitee;
 use super::emails;
 use super::model::{self, Event, EventInput, EventStatus};
+use super::notices;
 use super::registration::{self, RegStatus, ACTIVE};
 use crate::accounts::model::normalise_email;
 use crate::accounts::tokens::{hash_token, random_token};
@@ -72,8 +73,9 @@ pub fn create(c: &mut DbConn, actor: i64, input: &EventInput) -> Result<Result<E
     })
 }
 
-/// Saves the organiser's changes. Registrants are told when the date, time or place changes or
-/// the event is cancelled; a raised capacity gives seats to the waitlist.
+/// Saves the organiser's changes. Registrants are told at once when the event is cancelled or
+/// back on, and of a new date, time or place once the organisers pause (`notices`); a raised
+/// capacity gives seats to the waitlist.
 pub fn update(
     c: &mut DbConn,
     base_url: &str,
@@ -98,23 +100,32 @@ pub fn update(
             }
         }
         let changes = describe_changes(&before, input);
-        let moved = before.starts_at != input.starts_at
-            || before.ends_at != input.ends_at
-            || before.venue != input.venue
-            || before.address != input.address;
+        // What registrants hold: the snapshot kept while a notice waits (or the event is
+        // cancelled), else the event as it was.
+        let held = notices::told(c, event_id)?.unwrap_or_else(|| notices::Held::of(&before));
+        let relevant = notices::Held::of(&before) != notices::Held::of_input(input);
         let newly_cancelled = input.status == EventStatus::Cancelled && before.status() != EventStatus::Cancelled;
         // Back on after a cancellation: the registrations stand again and calendars get them back.
         let reinstated = before.status() == EventStatus::Cancelled
             && matches!(input.status, EventStatus::Published | EventStatus::Closed);
-        let change = if newly_cancelled {
-            Some(emails::EventChange::Cancelled)
+        // A cancellation and its undoing are told at once; a new date or place waits for the
+        // quiet period (`notices::send_due`) and goes as the net change. A change waiting when
+        // the event is cancelled is not sent (the event is off); what people held before it is
+        // kept, so "back on" tells the net change from that.
+        let (change, snapshot) = if newly_cancelled {
+            (Some(emails::EventChange::Cancelled), Some((Some(&held), None)))
         } else if reinstated {
-            Some(emails::EventChange::Reinstated)
-        } else if moved && input.status != EventStatus::Cancelled {
-            Some(emails::EventChange::Moved)
+            (Some(emails::EventChange::Reinstated), Some((None, None)))
+        } else if relevant && input.status == EventStatus::Cancelled {
+            (None, Some((Some(&held), None)))
+        } else if relevant {
+            (None, Some((Some(&held), Some(now()))))
         } else {
-            None
+            (None, None)
         };
+        // Every change to a calendar entry raises its SEQUENCE, so the feed shows the new
+        // details under a new SEQUENCE at once.
+        let bump = change.is_some() || (relevant && input.status != EventStatus::Cancelled);
         diesel::update(events::table.find(event_id))
             .set((
                 events::slug.eq(&input.slug),
@@ -130,14 +141,22 @@ pub fn update(
                 events::capacity.eq(input.capacity),
                 events::requires_approval.eq(input.requires_approval),
                 events::status.eq(input.status.as_str()),
-                // Every change registrants are told about raises their calendar entries' SEQUENCE.
-                events::sequence.eq(events::sequence + i32::from(change.is_some())),
+                events::sequence.eq(events::sequence + i32::from(bump)),
                 events::updated_at.eq(now()),
             ))
             .execute(c)?;
+        if let Some((told, pending)) = snapshot {
+            notices::store(c, event_id, told, pending)?;
+        }
         let event = model::find(c, event_id)?.ok_or(AppError::NotFound)?;
-        if let Some(change) = change {
-            notify_registrants(c, base_url, &event, change, &changes)?;
+        match change {
+            Some(change @ emails::EventChange::Reinstated) => {
+                notify_registrants(c, base_url, &event, change, &notices::net_change(&held, &event))?;
+            }
+            Some(change) => {
+                notify_registrants(c, base_url, &event, change, &[])?;
+            }
+            None => {}
         }
         if input.status == EventStatus::Published {
             registration::fill_seats(c, base_url, &event)?;
@@ -180,32 +199,31 @@ pub fn describe_changes(before: &Event, after: &EventInput) -> Vec<String> {
     out
 }
 
-/// Tells every active registrant; those with a seat get the iTIP update of their calendar entry
-/// (a REQUEST with the new details, or a CANCEL), the others none (they never had an entry).
-fn notify_registrants(
+/// Tells every active registrant, with `lines` saying what changed; those with a seat get the
+/// iTIP update of their calendar entry (a REQUEST with the new details, or a CANCEL), the
+/// others none (they never had an entry). Returns how many were told.
+pub(super) fn notify_registrants(
     c: &mut DbConn,
     base_url: &str,
     event: &Event,
     change: emails::EventChange,
-    changes: &[String],
-) -> Result<(), AppError> {
-    // Only what matters to attendees: dates, place, cancellation.
-    let relevant: Vec<String> =
-        changes.iter().filter(|s| s.starts_with("New dates") || s.starts_with("New place")).cloned().collect();
+    lines: &[String],
+) -> Result<usize, AppError> {
     let rows: Vec<(registration::Registration, String, String)> = registrations::table
         .inner_join(users::table)
         .filter(registrations::event_id.eq(event.id).and(registrations::status.eq_any(ACTIVE)))
         .select((registration::Registration::as_select(), users::email, users::name))
         .load(c)?;
     let method = if change == emails::EventChange::Cancelled { Method::Cancel } else { Method::Request };
+    let told = rows.len();
     for (reg, email, name) in rows {
         let seat = reg.status() == RegStatus::Confirmed;
-        let mail = emails::event_changed_mail(base_url, event, &name, change, &relevant, seat);
+        let mail = emails::event_changed_mail(base_url, event, &name, change, lines, seat);
         let to = emails::To { name: &name, email: &email };
         let attachment = seat.then(|| super::ics::invitation(base_url, event, &reg, method, to));
         mail::enqueue_with(c, &email, &name, &mail, attachment)?;
     }
-    Ok(())
+    Ok(told)
 }
 
 // ---------- organisers ----------

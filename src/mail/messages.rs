@@ -50,6 +50,8 @@ mail_templates!(
 
 pub struct AccountDeleted {
     pub name: String,
+    /// Events whose calendar entry the attached cancellations remove.
+    pub events: Vec<String>,
 }
 mail_templates!(
     AccountDeleted,

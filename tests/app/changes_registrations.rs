@@ -13,25 +13,25 @@ use crate::support::*;
 // ---------------------------------------------------------------- helpers
 
 /// An event as its organiser's form holds it.
-struct Ev {
-    id: i64,
-    slug: String,
-    title: String,
-    fields: Vec<(&'static str, String)>,
+pub(crate) struct Ev {
+    pub(crate) id: i64,
+    pub(crate) slug: String,
+    pub(crate) title: String,
+    pub(crate) fields: Vec<(&'static str, String)>,
 }
 
 impl Ev {
-    fn set(&mut self, key: &'static str, value: &str) {
+    pub(crate) fn set(&mut self, key: &'static str, value: &str) {
         let f = self.fields.iter_mut().find(|(k, _)| *k == key).expect("form field");
         f.1 = value.to_string();
     }
-    fn path(&self, rest: &str) -> String {
+    pub(crate) fn path(&self, rest: &str) -> String {
         format!("/events/{}{rest}", self.slug)
     }
 }
 
 /// A published one-day event next June in Brussels.
-async fn new_event(org: &Client, tag: &str, capacity: u32, approval: bool) -> Ev {
+pub(crate) async fn new_event(org: &Client, tag: &str, capacity: u32, approval: bool) -> Ev {
     let y = Utc::now().year() + 1;
     let slug = format!("{tag}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
     let title = format!("Partnering day {tag}");
@@ -60,34 +60,34 @@ async fn new_event(org: &Client, tag: &str, capacity: u32, approval: bool) -> Ev
 }
 
 /// Saves the organiser's form as it now stands.
-async fn save(org: &Client, ev: &Ev) {
+pub(crate) async fn save(org: &Client, ev: &Ev) {
     let form: Vec<(&str, &str)> = ev.fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = org.post(&format!("/organise/events/{}/edit", ev.id), &form).await;
     assert_eq!(r.status, 303, "edit event: {}", r.body);
 }
 
-async fn register(c: &Client, ev: &Ev) {
+pub(crate) async fn register(c: &Client, ev: &Ev) {
     let r = c
         .post(&ev.path("/register"), &[("organisation", "Institut Pasteur"), ("sector", "academia"), ("country", "FR")])
         .await;
     assert_eq!((r.status, r.location()), (303, "/my/registrations".to_string()), "registration: {}", r.body);
 }
 
-async fn person(app: &TestApp, name: &str, tag: &str) -> (Client, String) {
+pub(crate) async fn person(app: &TestApp, name: &str, tag: &str) -> (Client, String) {
     let addr = email(tag);
     (app.quick_user(name, &addr, "attendee").await, addr)
 }
 
 /// A registration as stored: id, status, waitlist number, UID.
 #[derive(Debug, Clone)]
-struct Reg {
-    id: i64,
-    status: String,
-    number: Option<i32>,
-    uid: String,
+pub(crate) struct Reg {
+    pub(crate) id: i64,
+    pub(crate) status: String,
+    pub(crate) number: Option<i32>,
+    pub(crate) uid: String,
 }
 
-fn reg_of(app: &TestApp, ev: &Ev, addr: &str) -> Reg {
+pub(crate) fn reg_of(app: &TestApp, ev: &Ev, addr: &str) -> Reg {
     let (id, status, number, uid) = app.with_conn(|c| {
         registrations::table
             .inner_join(users::table)
@@ -109,7 +109,7 @@ async fn action(org: &Client, ev: &Ev, action: &str, ids: &[i64]) -> Page {
 }
 
 /// Every message written for `addr`, in the order it was written, as delivered.
-async fn mails_to(app: &TestApp, sink: &SmtpSink, addr: &str) -> Vec<Mail> {
+pub(crate) async fn mails_to(app: &TestApp, sink: &SmtpSink, addr: &str) -> Vec<Mail> {
     let ids: Vec<String> = app
         .with_conn(|c| {
             outbox::table.filter(outbox::to_addr.eq(addr)).order(outbox::id).select(outbox::message_id).load(c)
@@ -122,12 +122,12 @@ async fn mails_to(app: &TestApp, sink: &SmtpSink, addr: &str) -> Vec<Mail> {
     out
 }
 
-fn subjects(mails: &[Mail]) -> Vec<String> {
+pub(crate) fn subjects(mails: &[Mail]) -> Vec<String> {
     mails.iter().map(|m| m.subject.clone()).collect()
 }
 
 /// The one calendar of a mail, parsed: (METHOD, item).
-fn the_calendar(m: &Mail) -> (String, calendar::Item) {
+pub(crate) fn the_calendar(m: &Mail) -> (String, calendar::Item) {
     let cals = calendar::calendars_of(m);
     assert_eq!(cals.len(), 1, "one calendar in {:?}", m.subject);
     let mut items = calendar::items(&cals[0]);
@@ -152,14 +152,14 @@ fn attendees(m: &Mail) -> Vec<String> {
 }
 
 /// The address of the person's subscribed feed (shown on "my agenda" while they hold a seat).
-async fn feed_path(app: &TestApp, c: &Client, ev: &Ev) -> String {
+pub(crate) async fn feed_path(app: &TestApp, c: &Client, ev: &Ev) -> String {
     let page = c.get(&ev.path("/my-agenda")).await;
     assert!(page.has("id=\"feed-url\""), "feed address on my agenda:\n{}", page.body);
     let url = extract(&page.body, "readonly value=\"", "\"").expect("feed address");
     url.strip_prefix(&app.base).expect("absolute feed URL").to_string()
 }
 
-async fn feed(app: &TestApp, path: &str) -> Replica {
+pub(crate) async fn feed(app: &TestApp, path: &str) -> Replica {
     let r = app.client().get(path).await;
     assert_eq!(r.status, 200, "{path}");
     Replica::from_feed(&r.body)
@@ -441,7 +441,8 @@ async fn registration_mails_are_itip_invitations_for_the_registrant() {
 /// the entry of the person's subscribed feed.
 #[actix_web::test]
 async fn the_calendar_built_from_every_mail_equals_the_personal_feed() {
-    let (app, sink) = TestApp::start().await;
+    // Changes of date and place go out after a quiet period, kept short here.
+    let (app, sink) = crate::changes_events::start(300).await;
     let org = app.quick_user("Olga Organiser", &email("olga"), "organiser").await;
     let mut ev = new_event(&org, "replica", 1, false).await;
     let (ann, ann_addr) = person(&app, "Ann Attendee", "ann").await;
@@ -469,6 +470,7 @@ async fn the_calendar_built_from_every_mail_equals_the_personal_feed() {
     let y = Utc::now().year() + 1;
     ev.set("starts_at", &format!("{y}-06-10T10:00"));
     save(&org, &ev).await;
+    crate::changes_events::wait_count(&sink, &ann_addr, "Event changed", 1).await;
     let r = agree(&app, &sink, &ann_addr, &a.uid, &ann_feed, true).await;
     assert_eq!(r.entries[&a.uid].1.starts, format!("{y}0610T080000Z"));
     let bob_mails = mails_to(&app, &sink, &bob_addr).await;
@@ -484,6 +486,8 @@ async fn the_calendar_built_from_every_mail_equals_the_personal_feed() {
     // A new venue: an updated REQUEST to Bob only (Ann has left).
     ev.set("venue", "The Egg");
     save(&org, &ev).await;
+    // Bob heard of the first move without a calendar, while he waited.
+    crate::changes_events::wait_count(&sink, &bob_addr, "Event changed", 2).await;
     let r = agree(&app, &sink, &bob_addr, &b.uid, &bob_feed, true).await;
     assert!(r.entries[&b.uid].1.location.starts_with("The Egg"), "{:?}", r.entries[&b.uid]);
     let ann_mails = mails_to(&app, &sink, &ann_addr).await;

@@ -1093,7 +1093,8 @@ async fn concurrent_cancellations_promote_each_waitlisted_person_once() {
 
 #[actix_web::test]
 async fn changing_or_cancelling_the_event_tells_every_active_registrant() {
-    let (app, sink) = TestApp::start().await;
+    // A new date goes out after a quiet period, kept short here; a cancellation at once.
+    let (app, sink) = crate::changes_events::start(300).await;
     let org = person(&app, "Olga Organiser", &email("olga"), "organiser").await;
     let mut spec = EventSpec::new("changes", Some(3));
     let event_id = create_event(&org, &spec).await;

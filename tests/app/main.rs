@@ -7,6 +7,7 @@ mod agenda;
 mod browser;
 mod calendar;
 mod changes_activity;
+mod changes_events;
 mod changes_meetings;
 mod changes_programme;
 mod changes_registrations;
