@@ -282,7 +282,7 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "session.cancelled" => named("cancelled the session"),
         "session.restored" => named("restored the session"),
         "session.notified" if d.is_empty() => "sent programme notices".into(),
-        "session.notified" => d.to_string(),
+        "session.notified" => curly(d),
         // ----- matchmaking
         "matchmaking.settings" if d.is_empty() => "changed the matchmaking settings".into(),
         "matchmaking.settings" => format!("changed the matchmaking settings ({d})"),

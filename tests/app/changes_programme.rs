@@ -144,10 +144,10 @@ async fn several_saves_become_one_notice_with_the_net_change() {
 
     // The activity log says what moved, in words, in the event's zone.
     let log = org.get(&format!("/organise/events/{}", ev.id)).await;
-    let first = format!("moved \"Biomarkers\" from {d} 10:00–11:00 in Room A to {d} 10:30–11:30 in Room A");
+    let first = format!("moved “Biomarkers” from {d} 10:00–11:00 in Room A to {d} 10:30–11:30 in Room A");
     assert!(log.has(&esc(&first)), "activity log: {}", log.body);
-    assert!(log.has(&esc("sent programme notices to 1 person about \"Biomarkers\"")), "{}", log.body);
-    assert!(log.has(&esc("edited \"Stable talk\"")), "{}", log.body);
+    assert!(log.has(&esc("sent programme notices to 1 person about “Biomarkers”")), "{}", log.body);
+    assert!(log.has(&esc("edited “Stable talk”")), "{}", log.body);
 }
 
 #[actix_web::test]
