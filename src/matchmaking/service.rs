@@ -1047,6 +1047,16 @@ pub fn answer_request(
             crate::mail::enqueue(c, &email, &name, &mail)?;
             return Ok(Answer::Declined);
         }
+        let (a, b) = ordered(rq.from_user, rq.to_user);
+        if published::find_pair(c, event.id, a, b)?.is_some_and(|r| r.active) {
+            // They already meet (a published suggestion made while the request waited).
+            diesel::update(mr::table.find(rq.id))
+                .set((mr::status.eq("accepted"), mr::responded_at.eq(Some(t0))))
+                .execute(c)?;
+            return Ok(Answer::Accepted);
+        }
+        // A suggestion for the pair that is still only in the draft gives way to the request.
+        published::drop_from_draft(c, event.id, a, b)?;
         let occ = occupancy(c, event.id)?;
         if let Some(msg) = cap_refusal(c, &s, &occ, rq.to_user, rq.from_user)? {
             return Ok(Answer::Refused(msg));

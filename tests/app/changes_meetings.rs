@@ -657,3 +657,81 @@ async fn a_week_of_changes_reaches_each_person_as_net_notices_and_every_calendar
         assert_calendars_agree(&app, &sink, &ev, w).await;
     }
 }
+
+// ---------------------------------------------------------------- a request meets a suggestion
+
+#[actix_web::test]
+async fn accepting_a_request_for_a_pair_the_draft_already_suggests_places_it_once() {
+    let (app, sink) = TestApp::start().await;
+    let (org, ev) = event_with(&app, "2", "4", "10:00").await;
+    let p = people(&app, &ev, &["Ana Asker", "Ben Answer", "Cleo Calm", "Dan Done"]).await;
+    let rid = request(&app, &ev, &p[0], &p[1]).await;
+    // While the request waits, the draft holds a suggestion for the same pair (as "Schedule
+    // all" makes from profiles).
+    let slot: i64 = app.with_conn(|c| {
+        meeting_slots::table.filter(meeting_slots::event_id.eq(ev.id)).select(meeting_slots::id).first(c).expect("slot")
+    });
+    app.with_conn(|c| {
+        let (a, b) = (p[0].0.min(p[1].0), p[0].0.max(p[1].0));
+        let t = liaison::db::now();
+        let id: i64 = diesel::insert_into(liaison::db::schema::meetings::table)
+            .values((
+                liaison::db::schema::meetings::event_id.eq(ev.id),
+                liaison::db::schema::meetings::slot_id.eq(slot),
+                liaison::db::schema::meetings::table_no.eq(2),
+                liaison::db::schema::meetings::a_user.eq(a),
+                liaison::db::schema::meetings::b_user.eq(b),
+                liaison::db::schema::meetings::origin.eq("suggested"),
+                liaison::db::schema::meetings::created_at.eq(t),
+                liaison::db::schema::meetings::updated_at.eq(t),
+            ))
+            .returning(liaison::db::schema::meetings::id)
+            .get_result(c)
+            .expect("draft meeting");
+        for u in [a, b] {
+            diesel::insert_into(liaison::db::schema::meeting_seats::table)
+                .values((
+                    liaison::db::schema::meeting_seats::slot_id.eq(slot),
+                    liaison::db::schema::meeting_seats::user_id.eq(u),
+                    liaison::db::schema::meeting_seats::meeting_id.eq(id),
+                ))
+                .execute(c)
+                .expect("seat");
+        }
+    });
+    let page = accept(&ev, &p[1], rid).await;
+    assert!(page.has("<tr id=\"meeting-"), "placed at once and visible: {}", page.body);
+    let drafts = meetings_of(&app, &ev);
+    assert_eq!(drafts.len(), 1, "one meeting for the pair: {drafts:?}");
+    assert_eq!(drafts[0].5, "request");
+    // A second pair: the request waited, the suggestion was published meanwhile.
+    let rid = request(&app, &ev, &p[2], &p[3]).await;
+    let (a, b) = (p[2].0.min(p[3].0), p[2].0.max(p[3].0));
+    let free = (1..=2).find(|t| !drafts.iter().any(|m| m.1 == slot && m.2 == *t)).expect("table");
+    let mark = new_mail(&app, &sink, 0).await.len();
+    app.with_conn(|c| {
+        let t = liaison::db::now();
+        diesel::insert_into(liaison::db::schema::meetings::table)
+            .values((
+                liaison::db::schema::meetings::event_id.eq(ev.id),
+                liaison::db::schema::meetings::slot_id.eq(slot),
+                liaison::db::schema::meetings::table_no.eq(free),
+                liaison::db::schema::meetings::a_user.eq(a),
+                liaison::db::schema::meetings::b_user.eq(b),
+                liaison::db::schema::meetings::origin.eq("suggested"),
+                liaison::db::schema::meetings::created_at.eq(t),
+                liaison::db::schema::meetings::updated_at.eq(t),
+            ))
+            .execute(c)
+            .expect("draft meeting");
+    });
+    assert_eq!(org.post(&ev.org("/meetings/publish"), &[]).await.status, 303);
+    let r = p[3].2.post(&ev.public(&format!("/requests/{rid}/accept")), &[]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(meetings_of(&app, &ev).len(), 2, "still one meeting per pair");
+    let mails = new_mail(&app, &sink, mark).await;
+    assert_eq!(mails.iter().filter(|m| m.to.contains(&p[2].1)).count(), 1, "the publish notice only");
+    for w in &p {
+        assert_calendars_agree(&app, &sink, &ev, w).await;
+    }
+}
