@@ -562,7 +562,9 @@ fn line(event: &Event, row: &PublishedMeeting, me: i64, partner: &str, by_name: 
                 format!("{by_name} is no longer registered, so your meeting on {was_at} is cancelled.")
             }
             // Their name is erased from what others keep, so the sentence does without it.
-            Change::Deleted => format!("Your meeting on {was_at} is cancelled: the other person deleted their account."),
+            Change::Deleted => {
+                format!("Your meeting on {was_at} is cancelled: the other person deleted their account.")
+            }
             _ => format!("The organisers cancelled your meeting with {partner} on {was_at}."),
         },
         (false, false) => return None,
