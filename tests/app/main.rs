@@ -19,6 +19,7 @@ mod hardening_input;
 mod hardening_mail;
 mod hardening_privacy;
 mod hardening_sessions;
+mod journeys;
 mod mail;
 mod matchmaking;
 mod platform;
