@@ -500,10 +500,6 @@ impl Meeting {
             self.a_user
         }
     }
-    /// Suggested meetings are shown to the people only once the organisers publish.
-    pub fn visible(&self, published: bool) -> bool {
-        self.origin != "suggested" || published
-    }
     pub fn origin_label(&self) -> &'static str {
         match self.origin.as_str() {
             "request" => "Requested",

@@ -22,7 +22,7 @@ use diesel::prelude::*;
 use super::model::{ordered, Meeting, Slot};
 use super::service::{Person, ScheduleEntry};
 use crate::db::schema::{
-    match_settings as ms, meeting_slots as sl, meetings as m, published_meetings as pm, schedule_versions as sv, users,
+    match_settings as ms, meetings as m, published_meetings as pm, schedule_versions as sv, users,
 };
 use crate::db::{now, DbConn};
 use crate::error::AppError;
@@ -717,13 +717,6 @@ fn notify_as(
 /// before such a slot can go).
 pub fn meetings_in_slot(c: &mut DbConn, slot_id: i64) -> Result<i64, AppError> {
     Ok(pm::table.filter(pm::slot_id.eq(slot_id).and(pm::active.eq(true))).count().get_result(c)?)
-}
-
-/// The slot rows of the event by id, for callers that hold only published rows.
-pub fn slot_times(c: &mut DbConn, event_id: i64) -> Result<HashMap<i64, (NaiveDateTime, NaiveDateTime)>, AppError> {
-    let rows: Vec<(i64, NaiveDateTime, NaiveDateTime)> =
-        sl::table.filter(sl::event_id.eq(event_id)).select((sl::id, sl::starts_at, sl::ends_at)).load(c)?;
-    Ok(rows.into_iter().map(|(id, s, e)| (id, (s, e))).collect())
 }
 
 #[cfg(test)]
