@@ -146,10 +146,6 @@ pub fn when_label(event: &Event, starts: NaiveDateTime, ends: NaiveDateTime, tab
 
 // ---------- reading ----------
 
-pub fn rows(c: &mut DbConn, event_id: i64) -> Result<Vec<PublishedMeeting>, AppError> {
-    Ok(pm::table.filter(pm::event_id.eq(event_id)).order(pm::id).select(PublishedMeeting::as_select()).load(c)?)
-}
-
 pub fn active(c: &mut DbConn, event_id: i64) -> Result<Vec<PublishedMeeting>, AppError> {
     Ok(pm::table
         .filter(pm::event_id.eq(event_id).and(pm::active.eq(true)))
@@ -230,14 +226,24 @@ pub fn entries_of(c: &mut DbConn, event: &Event, user_id: i64) -> Result<Vec<Sch
     let mine: Vec<PublishedMeeting> = rows_of(c, event.id, user_id)?.into_iter().filter(|r| r.active).collect();
     let ids: Vec<i64> = mine.iter().map(|r| r.partner_of(user_id)).collect();
     let partners = people(c, &ids)?;
-    Ok(mine
-        .into_iter()
+    Ok(entries_from(event, user_id, &mine, &partners))
+}
+
+/// `user_id`'s active meetings among `rows` (in time order), with their partners.
+fn entries_from(
+    event: &Event,
+    user_id: i64,
+    rows: &[PublishedMeeting],
+    partners: &HashMap<i64, (Person, String)>,
+) -> Vec<ScheduleEntry> {
+    rows.iter()
+        .filter(|r| r.active && (r.a_user == user_id || r.b_user == user_id))
         .filter_map(|r| {
             let partner = partners.get(&r.partner_of(user_id))?.0.clone();
             let when = when_label(event, r.starts_at, r.ends_at, r.table_no);
-            Some(ScheduleEntry { slot: r.slot(), meeting: r, partner, when })
+            Some(ScheduleEntry { slot: r.slot(), meeting: r.clone(), partner, when })
         })
-        .collect())
+        .collect()
 }
 
 // ---------- changing ----------
@@ -480,16 +486,18 @@ pub fn publish(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Res
         if d.is_empty() && last.is_some() {
             return Ok(Published { version: last.unwrap_or(0), diff: d, notified: 0 });
         }
+        // Only the pairs the diff names are written: an unchanged meeting costs nothing.
         let slots: HashMap<i64, Slot> = super::service::slots(c, event.id)?.into_iter().map(|s| (s.id, s)).collect();
-        let draft: Vec<Meeting> = super::service::meetings(c, event.id)?;
-        for mt in &draft {
-            if let Some(slot) = slots.get(&mt.slot_id) {
-                put(c, event.id, mt.a_user, mt.b_user, slot, mt.table_no, &mt.origin, Change::Published, Some(actor))?;
+        let origin: HashMap<(i64, i64), String> =
+            super::service::meetings(c, event.id)?.into_iter().map(|mt| ((mt.a_user, mt.b_user), mt.origin)).collect();
+        let placed = d.added.iter().map(|(pair, at)| (pair, at)).chain(d.moved.iter().map(|(pair, _, at)| (pair, at)));
+        for (&(a, b), &(slot_id, table)) in placed {
+            if let (Some(slot), Some(origin)) = (slots.get(&slot_id), origin.get(&(a, b))) {
+                put(c, event.id, a, b, slot, table, origin, Change::Published, Some(actor))?;
             }
         }
-        let in_draft: BTreeSet<(i64, i64)> = draft.iter().map(|mt| (mt.a_user, mt.b_user)).collect();
-        for row in active(c, event.id)? {
-            if !in_draft.contains(&(row.a_user, row.b_user)) {
+        for &((a, b), _) in &d.removed {
+            if let Some(row) = find_pair(c, event.id, a, b)? {
                 end(c, &row, Change::Published, Some(actor))?;
             }
         }
@@ -631,7 +639,23 @@ fn notify_as(
     skip: Option<i64>,
     many: Option<String>,
 ) -> Result<usize, AppError> {
-    let dirty: Vec<PublishedMeeting> = rows(c, event.id)?.into_iter().filter(PublishedMeeting::is_dirty).collect();
+    // The rows whose people were told something else (the database narrows, `is_dirty` decides).
+    let dirty: Vec<PublishedMeeting> = pm::table
+        .filter(pm::event_id.eq(event.id))
+        .filter(
+            pm::active.ne(pm::told_active).or(pm::active.eq(true).and(
+                pm::told_starts_at
+                    .is_null()
+                    .or(pm::told_starts_at.ne(pm::starts_at.nullable()))
+                    .or(pm::told_table_no.ne(pm::table_no.nullable())),
+            )),
+        )
+        .order(pm::id)
+        .select(PublishedMeeting::as_select())
+        .load::<PublishedMeeting>(c)?
+        .into_iter()
+        .filter(PublishedMeeting::is_dirty)
+        .collect();
     if dirty.is_empty() {
         return Ok(0);
     }
@@ -643,8 +667,17 @@ fn notify_as(
             }
         }
     }
-    let mut ids: BTreeSet<i64> = per.keys().copied().collect();
-    ids.extend(dirty.iter().flat_map(|r| [r.a_user, r.b_user]));
+    // Everyone told now, their meetings as they stand (for "your meetings now"), and every name
+    // these mention: two queries for the whole notice round, not per person.
+    let told: Vec<i64> = per.keys().copied().collect();
+    let mut held: Vec<PublishedMeeting> = pm::table
+        .filter(pm::event_id.eq(event.id).and(pm::active.eq(true)))
+        .filter(pm::a_user.eq_any(&told).or(pm::b_user.eq_any(&told)))
+        .select(PublishedMeeting::as_select())
+        .load(c)?;
+    held.sort_by_key(|r| (r.starts_at, r.id));
+    let mut ids: BTreeSet<i64> = told.iter().copied().collect();
+    ids.extend(dirty.iter().chain(&held).flat_map(|r| [r.a_user, r.b_user]));
     ids.extend(dirty.iter().filter_map(|r| r.changed_by));
     let ids: Vec<i64> = ids.into_iter().collect();
     let who = people(c, &ids)?;
@@ -672,7 +705,7 @@ fn notify_as(
         if lines.is_empty() {
             continue;
         }
-        let now_list: Vec<String> = entries_of(c, event, me)?.iter().map(ScheduleEntry::line).collect();
+        let now_list: Vec<String> = entries_from(event, me, &held, &who).iter().map(ScheduleEntry::line).collect();
         let mut files = Vec::new();
         let cal_name = format!("Meetings · {}", event.title);
         if !requests.is_empty() {
