@@ -1400,33 +1400,52 @@ fn waiting_requests(c: &mut DbConn, event_id: i64) -> Result<Vec<MeetingRequest>
         .order((mr::responded_at, mr::id))
         .select(MeetingRequest::as_select())
         .load(c)?;
-    let placed: BTreeSet<(i64, i64)> = m::table
-        .filter(m::event_id.eq(event_id))
-        .select((m::a_user, m::b_user))
-        .load::<(i64, i64)>(c)?
-        .into_iter()
-        .chain(
+    without_meeting(c, event_id, accepted)
+}
+
+/// Those of `accepted` whose pair has no meeting in the draft or the published version. Only
+/// the meetings of these pairs are read (by the lower id of each pair, which leads the index).
+fn without_meeting(
+    c: &mut DbConn,
+    event_id: i64,
+    accepted: Vec<MeetingRequest>,
+) -> Result<Vec<MeetingRequest>, AppError> {
+    if accepted.is_empty() {
+        return Ok(accepted);
+    }
+    let firsts: BTreeSet<i64> = accepted.iter().map(|q| ordered(q.from_user, q.to_user).0).collect();
+    let firsts: Vec<i64> = firsts.into_iter().collect();
+    let mut placed: BTreeSet<(i64, i64)> = BTreeSet::new();
+    for chunk in firsts.chunks(500) {
+        placed.extend(
+            m::table
+                .filter(m::event_id.eq(event_id).and(m::a_user.eq_any(chunk)))
+                .select((m::a_user, m::b_user))
+                .load::<(i64, i64)>(c)?,
+        );
+        placed.extend(
             pm::table
-                .filter(pm::event_id.eq(event_id).and(pm::active.eq(true)))
+                .filter(pm::event_id.eq(event_id).and(pm::active.eq(true)).and(pm::a_user.eq_any(chunk)))
                 .select((pm::a_user, pm::b_user))
                 .load::<(i64, i64)>(c)?,
-        )
-        .collect();
+        );
+    }
     Ok(accepted.into_iter().filter(|q| !placed.contains(&ordered(q.from_user, q.to_user))).collect())
 }
 
 /// The ids of a person's accepted requests that wait for a table.
 pub fn waiting_requests_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<i64>, AppError> {
-    Ok(waiting_requests(c, event_id)?
-        .into_iter()
-        .filter(|q| q.from_user == user_id || q.to_user == user_id)
-        .map(|q| q.id)
-        .collect())
+    let mine: Vec<MeetingRequest> = mr::table
+        .filter(mr::event_id.eq(event_id).and(mr::status.eq("accepted")))
+        .filter(mr::from_user.eq(user_id).or(mr::to_user.eq(user_id)))
+        .select(MeetingRequest::as_select())
+        .load(c)?;
+    Ok(without_meeting(c, event_id, mine)?.into_iter().map(|q| q.id).collect())
 }
 
 /// Whether an accepted request of these two people is still waiting for a table.
 pub fn is_waiting(c: &mut DbConn, event_id: i64, rq: &MeetingRequest) -> Result<bool, AppError> {
-    Ok(rq.status == "accepted" && waiting_requests(c, event_id)?.iter().any(|q| q.id == rq.id))
+    Ok(rq.status == "accepted" && !without_meeting(c, event_id, vec![rq.clone()])?.is_empty())
 }
 
 /// Gives every waiting accepted request a table where one is free now (after a cancellation,
