@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, NaiveDate, TimeZone};
 use diesel::prelude::*;
-use liaison::db::schema::{audit_log, event_organisers as eo, registrations, users};
+use liaison::db::schema::{audit_log, registrations, users};
 
 use crate::support::*;
 
@@ -72,12 +72,7 @@ async fn the_activity_log_reads_as_sentences_with_names_and_times_in_the_events_
     ok(&owner, &org("/edit"), &event_fields(slug, "Harbour Loft", &starts, &ends)).await;
     let cora_addr = email("cora");
     let cora_id = app.insert_user("Cora Cohost", &cora_addr, "organiser", "", "", "");
-    app.with_conn(|c| {
-        diesel::insert_into(eo::table)
-            .values((eo::event_id.eq(id), eo::user_id.eq(cora_id), eo::created_at.eq(liaison::db::now())))
-            .execute(c)
-            .expect("co-organiser")
-    });
+    app.insert_co_organiser(id, cora_id);
     let cora = app.client();
     assert_eq!(cora.login(&cora_addr, PASSWORD).await.status, 303);
     ok(&cora, &org("/questions"), &[("kind", "short_text"), ("label", "Dietary needs"), ("options", "")]).await;

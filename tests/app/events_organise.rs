@@ -294,12 +294,7 @@ async fn guarded_event(app: &TestApp) -> Guarded {
     let q1 = add_question(app, &owner, id, "short_text", LABEL, "", false).await;
     let q2 = add_question(app, &owner, id, "checkbox", "Second secret question", "", false).await;
     let cora_id = app.insert_user("Cora Cohost", &email("cora"), "organiser", "", "", "");
-    app.with_conn(|c| {
-        diesel::insert_into(eo::table)
-            .values((eo::event_id.eq(id), eo::user_id.eq(cora_id), eo::created_at.eq(liaison::db::now())))
-            .execute(c)
-            .expect("co-organiser")
-    });
+    app.insert_co_organiser(id, cora_id);
     let answers = [(format!("q_{q1}"), "Lysozyme Larry")];
     let reg = registrant(app, id, slug, REGISTRANT, ["Lab of Secrets", "academia", "BE"], &answers).await.reg;
     let other = app.quick_user("Otto Other", &email("otto"), "organiser").await;
@@ -1338,12 +1333,7 @@ async fn overview_shows_the_audit_log_of_organiser_actions_with_the_actors_name(
     // A co-organiser approves; the log names them.
     let cora_addr = email("cora");
     let cora_id = app.insert_user("Cora Cohost", &cora_addr, "organiser", "", "", "");
-    app.with_conn(|c| {
-        diesel::insert_into(eo::table)
-            .values((eo::event_id.eq(id), eo::user_id.eq(cora_id), eo::created_at.eq(liaison::db::now())))
-            .execute(c)
-            .expect("co-organiser")
-    });
+    app.insert_co_organiser(id, cora_id);
     let cora = app.client();
     assert_eq!(cora.login(&cora_addr, PASSWORD).await.status, 303);
     let regs = format!("/organise/events/{id}/registrants");

@@ -2,7 +2,7 @@
 //! concurrent organisers queue instead of getting "database is locked" (a 500).
 
 use diesel::prelude::*;
-use liaison::db::schema::{event_organisers as eo, outbox};
+use liaison::db::schema::outbox;
 
 use crate::matchmaking::{create_event, Ev};
 use crate::support::*;
@@ -32,7 +32,6 @@ async fn organisers_adding_topics_while_a_venue_change_mails_everyone_never_get_
     let (app, _sink) = crate::changes_events::start(300).await;
     let lead = app.quick_user("Lead", &email("lead"), "organiser").await;
     let ev = create_event(&lead, "Venue race").await;
-    let t = liaison::db::now();
     // Two hundred registrants, each of whom a venue change mails.
     for i in 0..200 {
         let uid = app.insert_user(&format!("Person {i}"), &email("p"), "attendee", "Org", "academia", "BE");
@@ -42,12 +41,7 @@ async fn organisers_adding_topics_while_a_venue_change_mails_everyone_never_get_
     for i in 0..3 {
         let addr = email(&format!("co{i}"));
         let uid = app.insert_user(&format!("Co {i}"), &addr, "organiser", "", "", "");
-        app.with_conn(|c| {
-            diesel::insert_into(eo::table)
-                .values((eo::event_id.eq(ev.id), eo::user_id.eq(uid), eo::created_at.eq(t)))
-                .execute(c)
-                .expect("co-organiser")
-        });
+        app.insert_co_organiser(ev.id, uid);
         let c = app.client();
         assert_eq!(c.login(&addr, PASSWORD).await.status, 303);
         co.push(c);

@@ -369,6 +369,18 @@ impl TestApp {
         insert_user_with(&self.db, name, email, role, organisation, sector, country)
     }
 
+    /// Makes `user_id` a co-organiser of `event_id` (as an accepted organiser invitation does).
+    pub fn insert_co_organiser(&self, event_id: i64, user_id: i64) {
+        use diesel::prelude::*;
+        use liaison::db::schema::event_organisers as eo;
+        self.with_conn(|c| {
+            diesel::insert_into(eo::table)
+                .values((eo::event_id.eq(event_id), eo::user_id.eq(user_id), eo::created_at.eq(liaison::db::now())))
+                .execute(c)
+                .expect("co-organiser")
+        });
+    }
+
     /// Inserts a confirmed registration of `user_id` for `event_id` with the given consents to
     /// the directory and to matchmaking.
     pub fn insert_registration(&self, event_id: i64, user_id: i64, directory: bool, matchmaking: bool) {
