@@ -687,30 +687,30 @@ fn notify_event(c: &mut DbConn, base_url: &str, event_id: i64, marks: &[(i64, i6
         let calendar_name = super::exports::personal_calendar_name(&event);
         let mut titles = BTreeSet::new();
         let people = per_person.len();
+        // Everyone's address in one query; what each session's people now hold in one update.
+        let ids: Vec<i64> = per_person.keys().copied().collect();
+        let contacts: BTreeMap<i64, (String, String)> = users::table
+            .filter(users::id.eq_any(&ids))
+            .select((users::id, users::email, users::name))
+            .load::<(i64, String, String)>(c)?
+            .into_iter()
+            .map(|(id, email, name)| (id, (email, name)))
+            .collect();
+        let mut told: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
         for (user_id, items) in per_person {
-            let (email, name): (String, String) =
-                users::table.find(user_id).select((users::email, users::name)).first(c)?;
+            let Some((email, name)) = contacts.get(&user_id).cloned() else { continue };
             let (mut lines, mut requests, mut cancels) = (Vec::new(), Vec::new(), Vec::new());
             for (session, news) in items {
                 lines.push(news.line(&event, &session.title));
                 titles.insert(session.title.clone());
                 let entry =
                     super::exports::session_entry(base_url, &event, &programme, session).attendee(&name, &email);
-                let now = Held::of(session, programme.room_name(session.room_id));
                 if news.is_cancellation() {
                     cancels.push(entry);
                 } else {
                     requests.push(entry.cancelled(false));
                 }
-                diesel::update(su::table.find((session.id, user_id)))
-                    .set((
-                        su::told_starts_at.eq(Some(now.starts_at)),
-                        su::told_ends_at.eq(Some(now.ends_at)),
-                        su::told_room.eq(&now.room),
-                        su::told_cancelled.eq(now.cancelled),
-                        su::told_sequence.eq(Some(session.sequence)),
-                    ))
-                    .execute(c)?;
+                told.entry(session.id).or_default().push(user_id);
             }
             let mut files = Vec::new();
             if !requests.is_empty() {
@@ -723,6 +723,21 @@ fn notify_event(c: &mut DbConn, base_url: &str, event_id: i64, marks: &[(i64, i6
             }
             let mail = super::emails::programme_changed(base_url, &event, &name, &lines);
             mail::enqueue_with_all(c, &email, &name, &mail, files)?;
+        }
+        for (session_id, users_told) in told {
+            let Some(session) = programme.session(session_id) else { continue };
+            let now = Held::of(session, programme.room_name(session.room_id));
+            for chunk in users_told.chunks(500) {
+                diesel::update(su::table.filter(su::session_id.eq(session_id).and(su::user_id.eq_any(chunk))))
+                    .set((
+                        su::told_starts_at.eq(Some(now.starts_at)),
+                        su::told_ends_at.eq(Some(now.ends_at)),
+                        su::told_room.eq(&now.room),
+                        su::told_cancelled.eq(now.cancelled),
+                        su::told_sequence.eq(Some(session.sequence)),
+                    ))
+                    .execute(c)?;
+            }
         }
         if people > 0 {
             let about = titles.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
