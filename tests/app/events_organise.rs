@@ -616,11 +616,15 @@ async fn question_form_refuses_missing_label_too_few_choices_and_unknown_kinds()
         ),
     ];
     for ((fields, field, message), kept) in cases {
-        for path in [format!("/organise/events/{id}/questions"), format!("/organise/events/{id}/questions/{q}")] {
+        // A question's own form names its fields after it (one page holds many such forms).
+        for (path, scope) in [
+            (format!("/organise/events/{id}/questions"), String::new()),
+            (format!("/organise/events/{id}/questions/{q}"), format!("question-{q}-")),
+        ] {
             let r = owner.post(&path, fields).await;
             assert_eq!(r.status, 422, "{path} {fields:?}");
             assert!(r.has("id=\"form-errors\""));
-            assert!(r.has(&format!("id=\"{field}-error\">{message}")), "{path} {fields:?}:\n{}", r.body);
+            assert!(r.has(&format!("id=\"{scope}{field}-error\">{message}")), "{path} {fields:?}:\n{}", r.body);
             assert!(r.has(&format!("value=\"{kept}\"")), "{path}: typed input kept");
         }
     }

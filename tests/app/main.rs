@@ -1,6 +1,7 @@
 //! The one integration-test binary: real server, real database (SQLite, or PostgreSQL when
 //! TEST_DATABASE_URL is set), real SMTP, real Chromium.
 
+mod accessibility;
 mod accounts;
 mod admin;
 mod agenda;
