@@ -36,7 +36,7 @@ fn axe_source() -> Option<String> {
 
 /// Serious and critical axe violations on the current page, one line each.
 pub(crate) async fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
-    if b.execute("return typeof window.axe", vec![]).await.expect("probe") != Value::from("object") {
+    if b.execute("return typeof window.axe", vec![]).await.expect("probe") != "object" {
         b.execute(axe, vec![]).await.expect("inject axe-core");
     }
     let found = b
@@ -142,7 +142,7 @@ async fn crawl(b: &Browser, base: &str, axe: &str, role: &str, skip: &[&str]) ->
         }
         b.set_window_size(1280, 900).await.expect("wide");
         b.goto(&format!("{base}{path}")).await.expect("open page");
-        let html = b.execute("return document.contentType", vec![]).await.expect("type") == Value::from("text/html");
+        let html = b.execute("return document.contentType", vec![]).await.expect("type") == "text/html";
         if !html {
             continue;
         }
