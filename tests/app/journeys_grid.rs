@@ -125,6 +125,11 @@ async fn grid_filters_narrow_by_person_organisation_slot_table_and_state() {
     assert_eq!(shown(&all), vec![m1, m2, m3, m4]);
     assert!(all.has("4 meetings match"), "{}", all.body);
     assert!(all.has("id=\"f-person\"") && all.has("<label for=\"f-person\">"), "a labelled search box");
+    let mut ids: Vec<&str> = all.body.split(" id=\"").skip(1).filter_map(|x| x.split('"').next()).collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no id twice on the page (slot sections and move forms once shared `slot-N`)");
 
     let p = grid("person=LOVELACE".into()).await;
     assert_eq!(shown(&p), vec![m1, m3], "by name, any case");
