@@ -453,7 +453,7 @@ async fn browser_the_filtered_grid_and_the_event_form_fit_a_phone() {
     let long = person(
         &app,
         &s.ev,
-        "Maximiliana-Konstantina Wolfeschlegelsteinhausenbergerdorff",
+        "Maximiliana-Konstantina Wolfeschlegelsteinhausenbergerdorffwelchevoralternwarengewissenhaftschaferswessenschafewaren",
         &email("max"),
         "Rijksinstituut voor Volksgezondheid en Milieuhygiënebeleidsondersteuningsdienst",
     );
@@ -471,7 +471,7 @@ async fn browser_the_filtered_grid_and_the_event_form_fit_a_phone() {
     b.set_window_size(390, 844).await.expect("phone width");
     crate::browser::log_in(&b, &app.base, &org_addr).await;
     for (page, shot) in [
-        (s.ev.org(&format!("/meetings?slot={}", s.slots[0])), "grid-390.png"),
+        (s.ev.org(&format!("/meetings?slot={}#grid", s.slots[0])), "grid-390.png"),
         (s.ev.org("/edit"), "event-form-390.png"),
     ] {
         b.goto(&format!("{}{page}", app.base)).await.expect("page");
