@@ -302,8 +302,9 @@ fn back_to(id: i64, form: &FormData) -> String {
 }
 
 /// The draft's meetings the filter selects, in grid order (slot, table), with their people
-/// and their state against the published version; and the number of meetings per slot.
-type Selected = (Vec<(Meeting, Who, Who, Publication)>, HashMap<i64, usize>, usize);
+/// and their state against the published version; the number of meetings per slot, in all,
+/// and the highest table in use.
+type Selected = (Vec<(Meeting, Who, Who, Publication)>, HashMap<i64, usize>, usize, i32);
 
 fn select(c: &mut DbConn, event_id: i64, f: &Filter, pending: &published::Diff) -> Result<Selected, AppError> {
     use crate::db::schema::{registrations as r, users};
@@ -319,6 +320,7 @@ fn select(c: &mut DbConn, event_id: i64, f: &Filter, pending: &published::Diff) 
     let former = Who::former();
     let meetings = service::meetings(c, event_id)?;
     let all = meetings.len();
+    let max_table = meetings.iter().map(|m| m.table_no).max().unwrap_or(0);
     let mut used: HashMap<i64, usize> = HashMap::new();
     let mut out = Vec::new();
     for m in meetings {
@@ -337,7 +339,7 @@ fn select(c: &mut DbConn, event_id: i64, f: &Filter, pending: &published::Diff) 
             out.push((m, a, b, publication));
         }
     }
-    Ok((out, used, all))
+    Ok((out, used, all, max_table))
 }
 
 async fn meetings_page(
@@ -348,7 +350,7 @@ async fn meetings_page(
 ) -> AppResult<HttpResponse> {
     let id = o.event.id;
     let f = filter.clone();
-    let (settings, slots, (selected, used, all), dashboard, pending, version) = state
+    let (settings, slots, (selected, used, all, max_table), dashboard, pending, version) = state
         .db
         .run(move |c| {
             let pending = published::pending_diff(c, id)?;
@@ -362,7 +364,7 @@ async fn meetings_page(
             ))
         })
         .await?;
-    let max_table = used_tables(&selected).max(settings.tables_count);
+    let max_table = max_table.max(settings.tables_count);
     let total = selected.len();
     let (page, pages, on_page) = grid::page_of(selected, filter.page, grid::PER_PAGE);
     let move_error_inline = move_error.as_ref().is_some_and(|(mid, _)| on_page.iter().any(|x| x.0.id == *mid));
@@ -402,10 +404,6 @@ async fn meetings_page(
     )
 }
 
-fn used_tables(selected: &[(Meeting, Who, Who, Publication)]) -> i32 {
-    selected.iter().map(|x| x.0.table_no).max().unwrap_or(0)
-}
-
 pub async fn meetings(o: OrganiserCtx, state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     meetings_page(o, &state, Filter::from_query_string(req.query_string()), None).await
 }
@@ -418,7 +416,7 @@ pub async fn meetings_csv(o: OrganiserCtx, state: State, req: HttpRequest) -> Ap
         .db
         .run(move |c| {
             let pending = published::pending_diff(c, event.id)?;
-            let (selected, _, _) = select(c, event.id, &filter, &pending)?;
+            let (selected, ..) = select(c, event.id, &filter, &pending)?;
             let slots: HashMap<i64, Slot> = service::slots(c, event.id)?.into_iter().map(|s| (s.id, s)).collect();
             let local = |t| event.local(t).format("%Y-%m-%d %H:%M").to_string();
             let header: Vec<String> = [
