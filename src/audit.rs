@@ -309,6 +309,7 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "matchmaking.published" if d.starts_with("version") => format!("published the meeting schedule, {d}"),
         "matchmaking.published" => format!("published the meeting schedule ({d} told)"),
         "matchmaking.top_matches_sent" => then("e-mailed their top matches to", "participants"),
+        "matchmaking.meetings_exported" => "downloaded the list of meetings (CSV)".into(),
         "matchmaking.left" => "left matchmaking".into(), // these three are worded in `sentence`
         "matchmaking.unregistered" => "is no longer registered".into(),
         "matchmaking.deleted" => "deleted their account".into(),
@@ -390,6 +391,7 @@ mod tests {
         "matchmaking.meeting_moved",
         "matchmaking.meeting_placed",
         "matchmaking.meeting_unlocked",
+        "matchmaking.meetings_exported",
         "matchmaking.published",
         "matchmaking.scheduled",
         "matchmaking.settings",

@@ -488,35 +488,69 @@ fn deunicode_char(c: char) -> char {
     }
 }
 
-/// Common IANA zones offered in the form's suggestion list (any IANA name is accepted).
-pub const COMMON_TIMEZONES: &[&str] = &[
-    "Europe/Amsterdam",
-    "Europe/Athens",
-    "Europe/Berlin",
-    "Europe/Brussels",
-    "Europe/Copenhagen",
-    "Europe/Dublin",
-    "Europe/Helsinki",
-    "Europe/Lisbon",
-    "Europe/London",
-    "Europe/Madrid",
-    "Europe/Oslo",
-    "Europe/Paris",
-    "Europe/Prague",
-    "Europe/Rome",
-    "Europe/Stockholm",
-    "Europe/Vienna",
-    "Europe/Warsaw",
-    "Europe/Zurich",
-    "America/New_York",
-    "America/Chicago",
-    "America/Los_Angeles",
-    "America/Toronto",
-    "Asia/Tokyo",
-    "Asia/Singapore",
-    "Australia/Sydney",
-    "UTC",
-];
+/// The regions whose IANA zones the event form offers, in the order shown (most events are in
+/// Europe). Names outside them (old aliases such as `US/Eastern`, `Etc/GMT+1`) are still
+/// accepted and kept, but not offered.
+const ZONE_REGIONS: &[&str] =
+    &["Europe", "America", "Africa", "Asia", "Atlantic", "Australia", "Indian", "Pacific", "Antarctica", "Arctic"];
+
+/// One `<optgroup>` of the time-zone picker: the region and its zones (name, label).
+#[derive(Debug)]
+pub struct ZoneGroup {
+    pub region: &'static str,
+    pub zones: Vec<(&'static str, String)>,
+}
+
+/// Every IANA zone of `ZONE_REGIONS` from chrono-tz's database, grouped by region and sorted
+/// by name, then UTC; labels read "America/New York".
+pub fn zone_groups() -> &'static [ZoneGroup] {
+    static GROUPS: std::sync::OnceLock<Vec<ZoneGroup>> = std::sync::OnceLock::new();
+    GROUPS.get_or_init(|| {
+        let mut groups: Vec<ZoneGroup> = ZONE_REGIONS
+            .iter()
+            .map(|region| {
+                let mut names: Vec<&'static str> = chrono_tz::TZ_VARIANTS
+                    .iter()
+                    .map(|tz| tz.name())
+                    .filter(|n| n.split_once('/').is_some_and(|(r, _)| r == *region))
+                    .collect();
+                names.sort_unstable();
+                ZoneGroup { region, zones: names.into_iter().map(|n| (n, n.replace('_', " "))).collect() }
+            })
+            .collect();
+        groups.push(ZoneGroup { region: "UTC", zones: vec![("UTC", "UTC".into())] });
+        groups
+    })
+}
+
+/// Whether the picker offers `name`.
+pub fn zone_offered(name: &str) -> bool {
+    zone_groups().iter().any(|g| g.zones.iter().any(|(n, _)| *n == name))
+}
+
+#[cfg(test)]
+mod zone_tests {
+    use super::*;
+
+    #[test]
+    fn the_picker_offers_iana_names_by_region_and_each_parses() {
+        let groups = zone_groups();
+        assert_eq!(groups[0].region, "Europe");
+        assert!(groups.iter().all(|g| !g.zones.is_empty()), "no empty group");
+        let all: Vec<&str> = groups.iter().flat_map(|g| g.zones.iter().map(|z| z.0)).collect();
+        assert!(all.len() > 300, "{}", all.len());
+        for name in &all {
+            assert!(name.parse::<Tz>().is_ok(), "{name}");
+        }
+        assert!(zone_offered("Europe/Brussels") && zone_offered("America/New_York") && zone_offered("UTC"));
+        assert!(!zone_offered("US/Eastern") && !zone_offered("Europe/Atlantis") && !zone_offered(""));
+        let ny = groups
+            .iter()
+            .find(|g| g.region == "America")
+            .and_then(|g| g.zones.iter().find(|z| z.0 == "America/New_York"));
+        assert_eq!(ny.map(|z| z.1.as_str()), Some("America/New York"));
+    }
+}
 
 #[cfg(test)]
 pub mod tests_support {

@@ -12,7 +12,7 @@ use askama::Template;
 use futures_util::StreamExt;
 
 use super::csv::{self as event_csv, LineError};
-use super::model::{self, Event, EventForm, COMMON_TIMEZONES, STATUSES};
+use super::model::{self, Event, EventForm, ZoneGroup, STATUSES};
 use super::questions::{self, Question, QuestionForm, KINDS, QUESTIONS_MAX};
 use super::registrants::{self, Filter, Row, Stats};
 use super::registration::{self, Action};
@@ -91,11 +91,24 @@ struct EventFormPage {
     form: EventForm,
     errors: FormErrors,
     statuses: &'static [(&'static str, &'static str)],
-    timezones: &'static [&'static str],
+    zones: &'static [ZoneGroup],
+}
+
+impl EventFormPage {
+    /// The typed zone when the picker does not offer it (an old alias the event keeps, or a
+    /// refused name shown again), with the group it is listed under.
+    fn zone_extra(&self) -> Option<(&'static str, &str)> {
+        let tz = self.form.timezone.trim();
+        match (model::zone_offered(tz), tz.parse::<chrono_tz::Tz>().is_ok()) {
+            (true, _) => None,
+            (false, true) => Some(("Current time zone", tz)),
+            (false, false) => Some(("Not a known time zone", tz)),
+        }
+    }
 }
 
 fn event_form_page(ctx: PageCtx, event: Option<Event>, form: EventForm, errors: FormErrors) -> EventFormPage {
-    EventFormPage { ctx, event, form, errors, statuses: STATUSES, timezones: COMMON_TIMEZONES }
+    EventFormPage { ctx, event, form, errors, statuses: STATUSES, zones: model::zone_groups() }
 }
 
 fn require_organiser_role(user: &SessionUser) -> AppResult<()> {

@@ -5,6 +5,7 @@
 pub mod demo;
 pub mod emails;
 pub mod engine;
+pub mod grid;
 pub mod model;
 pub mod organise;
 pub mod public;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organise/events/{id}/matchmaking/topics/{topic}", web::post().to(o::rename_topic))
         .route("/organise/events/{id}/matchmaking/topics/{topic}/delete", web::post().to(o::delete_topic))
         .route("/organise/events/{id}/meetings", web::get().to(o::meetings))
+        .route("/organise/events/{id}/meetings.csv", web::get().to(o::meetings_csv))
         .route("/organise/events/{id}/meetings/schedule", web::post().to(o::schedule_all))
         .route("/organise/events/{id}/meetings/review", web::get().to(o::review))
         .route("/organise/events/{id}/meetings/publish", web::post().to(o::publish))

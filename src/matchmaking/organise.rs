@@ -1,17 +1,20 @@
 //! Organisers' matchmaking pages: settings, meeting slots and the topic taxonomy; the meeting
 //! grid with lock, move and cancel; "schedule all", publishing and the dashboard.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
+use diesel::prelude::*;
 
+use super::grid::{self, Filter, Publication, Who};
 use super::model::{parse_window, Meeting, Settings, SettingsForm, Slot, Topic};
 use super::published;
 use super::service::{self, Dashboard};
 use crate::app::AppState;
-use crate::error::AppResult;
+use crate::db::DbConn;
+use crate::error::{AppError, AppResult};
 use crate::events::model::Event;
 use crate::events::organise::OrganiserCtx;
 use crate::web::form::FormData;
@@ -213,11 +216,18 @@ pub async fn delete_topic(o: OrganiserCtx, state: State, path: web::Path<(i64, i
 
 // ---------- the meeting grid ----------
 
-/// One cell of the grid.
+/// One meeting as the grid shows it.
 pub struct Cell {
     pub meeting: Meeting,
     pub a: String,
     pub b: String,
+    pub publication: Publication,
+}
+
+/// A slot and its meetings on this page.
+pub struct SlotGroup {
+    pub slot: Slot,
+    pub cells: Vec<Cell>,
 }
 
 #[derive(Template)]
@@ -228,13 +238,22 @@ struct MeetingsPage {
     settings: Settings,
     slots: Vec<Slot>,
     tables: Vec<i32>,
-    cells: HashMap<(i64, i32), Cell>,
+    /// Meetings per slot in the whole draft.
+    used: HashMap<i64, usize>,
+    filter: Filter,
+    states: &'static [(&'static str, &'static str)],
+    /// How many meetings the filter selects, on all pages; and in the whole draft.
+    total: usize,
+    all: usize,
+    page: usize,
+    pages: usize,
+    groups: Vec<SlotGroup>,
     dashboard: Dashboard,
     move_error: Option<(i64, String)>,
+    /// Whether the meeting the move error is about is on this page (else it shows at the top).
+    move_error_inline: bool,
     /// How the draft differs from what participants see.
     pending: published::Diff,
-    /// Pairs whose draft place participants do not see yet.
-    unpublished: std::collections::BTreeSet<(i64, i64)>,
     version: Option<published::Version>,
 }
 
@@ -246,51 +265,118 @@ impl MeetingsPage {
             self.event.local(s.ends_at).format("%H:%M")
         )
     }
-    fn cell(&self, slot: &i64, table: &i32) -> Option<&Cell> {
-        self.cells.get(&(*slot, *table))
-    }
     fn used_in(&self, slot: &i64) -> usize {
-        self.cells.keys().filter(|(s, _)| s == slot).count()
-    }
-    fn is_unpublished(&self, m: &Meeting) -> bool {
-        self.unpublished.contains(&(m.a_user, m.b_user))
+        self.used.get(slot).copied().unwrap_or(0)
     }
     fn move_error_for(&self, id: &i64) -> Option<&str> {
         self.move_error.as_ref().filter(|(m, _)| m == id).map(|(_, e)| e.as_str())
     }
+    /// This page of the grid, filters kept: where its forms send the organiser back to.
+    fn here(&self) -> String {
+        grid_url(self.event.id, &self.filter.query_for_page(self.page))
+    }
+    fn page_url(&self, page: usize) -> String {
+        grid_url(self.event.id, &self.filter.query_for_page(page))
+    }
 }
 
-async fn meetings_page(o: OrganiserCtx, state: &State, move_error: Option<(i64, String)>) -> AppResult<HttpResponse> {
+fn grid_url(id: i64, query: &str) -> String {
+    if query.is_empty() {
+        meetings_url(id)
+    } else {
+        format!("{}?{query}", meetings_url(id))
+    }
+}
+
+/// The grid address a form came from (`back`), if it is one: a path-only grid address of this
+/// event, with its query; the plain grid otherwise.
+fn back_to(id: i64, form: &FormData) -> String {
+    let base = meetings_url(id);
+    let back = form.get("back").split('#').next().unwrap_or("");
+    let is_grid = back == base || back.strip_prefix(&base).is_some_and(|rest| rest.starts_with('?'));
+    if is_grid && crate::web::safe_next(back) == back {
+        back.to_string()
+    } else {
+        base
+    }
+}
+
+/// The draft's meetings the filter selects, in grid order (slot, table), with their people
+/// and their state against the published version; the number of meetings per slot, in all,
+/// and the highest table in use.
+type Selected = (Vec<(Meeting, Who, Who, Publication)>, HashMap<i64, usize>, usize, i32);
+
+fn select(c: &mut DbConn, event_id: i64, f: &Filter, pending: &published::Diff) -> Result<Selected, AppError> {
+    use crate::db::schema::{registrations as r, users};
+    let rows: Vec<(i64, String, String, String)> = r::table
+        .inner_join(users::table)
+        .filter(r::event_id.eq(event_id).and(r::status.eq("confirmed")))
+        .select((users::id, users::name, users::email, users::organisation))
+        .load(c)?;
+    let who: HashMap<i64, Who> =
+        rows.into_iter().map(|(id, name, email, organisation)| (id, Who { name, email, organisation })).collect();
+    let added: HashSet<(i64, i64)> = pending.added.iter().map(|x| x.0).collect();
+    let moved: HashSet<(i64, i64)> = pending.moved.iter().map(|x| x.0).collect();
+    let former = Who::former();
+    let meetings = service::meetings(c, event_id)?;
+    let all = meetings.len();
+    let max_table = meetings.iter().map(|m| m.table_no).max().unwrap_or(0);
+    let mut used: HashMap<i64, usize> = HashMap::new();
+    let mut out = Vec::new();
+    for m in meetings {
+        *used.entry(m.slot_id).or_default() += 1;
+        let pair = (m.a_user, m.b_user);
+        let publication = if added.contains(&pair) {
+            Publication::NotPublished
+        } else if moved.contains(&pair) {
+            Publication::Changed
+        } else {
+            Publication::Published
+        };
+        let (a, b) = (who.get(&m.a_user).unwrap_or(&former), who.get(&m.b_user).unwrap_or(&former));
+        if f.keeps(&m, a, b, publication) {
+            let (a, b) = (a.clone(), b.clone());
+            out.push((m, a, b, publication));
+        }
+    }
+    Ok((out, used, all, max_table))
+}
+
+async fn meetings_page(
+    o: OrganiserCtx,
+    state: &State,
+    filter: Filter,
+    move_error: Option<(i64, String)>,
+) -> AppResult<HttpResponse> {
     let id = o.event.id;
-    let (settings, slots, meetings, dashboard, names, pending, version) = state
+    let f = filter.clone();
+    let (settings, slots, (selected, used, all, max_table), dashboard, pending, version) = state
         .db
         .run(move |c| {
-            let people = service::people(c, id)?;
-            let names: HashMap<i64, String> = people
-                .into_iter()
-                .map(|p| {
-                    let label =
-                        if p.organisation.is_empty() { p.name } else { format!("{} ({})", p.name, p.organisation) };
-                    (p.user_id, label)
-                })
-                .collect();
+            let pending = published::pending_diff(c, id)?;
             Ok((
                 service::settings(c, id)?,
                 service::slots(c, id)?,
-                service::meetings(c, id)?,
+                select(c, id, &f, &pending)?,
                 service::dashboard(c, id)?,
-                names,
-                published::pending_diff(c, id)?,
+                pending,
                 published::versions(c, id)?.into_iter().next(),
             ))
         })
         .await?;
-    let name = |u: i64| names.get(&u).cloned().unwrap_or_else(|| "A former participant".into());
-    let max_table = meetings.iter().map(|m| m.table_no).max().unwrap_or(0).max(settings.tables_count);
-    let unpublished = pending.added.iter().map(|x| x.0).chain(pending.moved.iter().map(|x| x.0)).collect();
-    let cells = meetings
+    let max_table = max_table.max(settings.tables_count);
+    let total = selected.len();
+    let (page, pages, on_page) = grid::page_of(selected, filter.page, grid::PER_PAGE);
+    let move_error_inline = move_error.as_ref().is_some_and(|(mid, _)| on_page.iter().any(|x| x.0.id == *mid));
+    let cells = on_page.into_iter().map(|(meeting, a, b, publication)| Cell {
+        a: a.label(),
+        b: b.label(),
+        meeting,
+        publication,
+    });
+    let groups = grid::group_by(cells.collect(), |c| c.meeting.slot_id)
         .into_iter()
-        .map(|m| ((m.slot_id, m.table_no), Cell { a: name(m.a_user), b: name(m.b_user), meeting: m }))
+        .filter_map(|(sid, cells)| Some(SlotGroup { slot: slots.iter().find(|s| s.id == sid)?.clone(), cells }))
         .collect();
     let status = if move_error.is_some() { UNPROCESSABLE } else { StatusCode::OK };
     render_status(
@@ -301,18 +387,83 @@ async fn meetings_page(o: OrganiserCtx, state: &State, move_error: Option<(i64, 
             settings,
             slots,
             tables: (1..=max_table).collect(),
-            cells,
+            used,
+            filter: Filter { page, ..filter },
+            states: grid::STATES,
+            total,
+            all,
+            page,
+            pages,
+            groups,
             dashboard,
             move_error,
+            move_error_inline,
             pending,
-            unpublished,
             version,
         },
     )
 }
 
-pub async fn meetings(o: OrganiserCtx, state: State) -> AppResult<HttpResponse> {
-    meetings_page(o, &state, None).await
+pub async fn meetings(o: OrganiserCtx, state: State, req: HttpRequest) -> AppResult<HttpResponse> {
+    meetings_page(o, &state, Filter::from_query_string(req.query_string()), None).await
+}
+
+/// The draft's meetings as CSV, the grid's filters applied (the page aside).
+pub async fn meetings_csv(o: OrganiserCtx, state: State, req: HttpRequest) -> AppResult<HttpResponse> {
+    let filter = Filter::from_query_string(req.query_string());
+    let (event, uid) = (o.event.clone(), o.user.id);
+    let body = state
+        .db
+        .run(move |c| {
+            let pending = published::pending_diff(c, event.id)?;
+            let (selected, ..) = select(c, event.id, &filter, &pending)?;
+            let slots: HashMap<i64, Slot> = service::slots(c, event.id)?.into_iter().map(|s| (s.id, s)).collect();
+            let local = |t| event.local(t).format("%Y-%m-%d %H:%M").to_string();
+            let header: Vec<String> = [
+                format!("Slot start ({})", event.timezone),
+                format!("Slot end ({})", event.timezone),
+                "Table".into(),
+                "Person A".into(),
+                "Organisation A".into(),
+                "E-mail A".into(),
+                "Person B".into(),
+                "Organisation B".into(),
+                "E-mail B".into(),
+                "Locked".into(),
+                "Published state".into(),
+            ]
+            .into();
+            let rows: Vec<Vec<String>> = selected
+                .into_iter()
+                .map(|(m, a, b, publication)| {
+                    let (start, end) =
+                        slots.get(&m.slot_id).map(|s| (local(s.starts_at), local(s.ends_at))).unwrap_or_default();
+                    vec![
+                        start,
+                        end,
+                        m.table_no.to_string(),
+                        a.name,
+                        a.organisation,
+                        a.email,
+                        b.name,
+                        b.organisation,
+                        b.email,
+                        if m.locked { "yes" } else { "no" }.into(),
+                        publication.label().into(),
+                    ]
+                })
+                .collect();
+            let body = crate::events::csv::write(&header, &rows).map_err(AppError::internal)?;
+            crate::audit::record_event(c, Some(uid), event.id, "matchmaking.meetings_exported", "CSV export")?;
+            Ok(body)
+        })
+        .await?;
+    let filename = format!("{}-meetings.csv", o.event.slug);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
 }
 
 pub async fn schedule_all(o: OrganiserCtx, state: State) -> AppResult<HttpResponse> {
@@ -394,7 +545,7 @@ pub async fn lock(
         "success",
         if locked { "The meeting is locked: the scheduler keeps it." } else { "The meeting is unlocked." },
     );
-    Ok(redirect(&format!("{}#meeting-{mid}", meetings_url(id))))
+    Ok(redirect(&format!("{}#meeting-{mid}", back_to(id, &form))))
 }
 
 pub async fn move_meeting(
@@ -406,8 +557,10 @@ pub async fn move_meeting(
     let (id, mid) = path.into_inner();
     let slot: Option<i64> = form.get("slot").trim().parse().ok();
     let table: Option<i32> = form.get("table").trim().parse().ok();
+    let back = back_to(id, &form);
+    let filter = Filter::from_query_string(back.split_once('?').map_or("", |x| x.1));
     let (Some(slot), Some(table)) = (slot, table) else {
-        return meetings_page(o, &state, Some((mid, "Choose a slot and a table number.".into()))).await;
+        return meetings_page(o, &state, filter, Some((mid, "Choose a slot and a table number.".into()))).await;
     };
     let (event, uid) = (o.event.clone(), o.user.id);
     match state.db.run(move |c| service::move_meeting(c, &event, uid, mid, slot, table)).await? {
@@ -416,16 +569,21 @@ pub async fn move_meeting(
                 "success",
                 "The meeting is moved in the draft (and locked, so the scheduler keeps it there). Participants see it when you publish.",
             );
-            Ok(redirect(&format!("{}#meeting-{mid}", meetings_url(id))))
+            Ok(redirect(&format!("{back}#meeting-{mid}")))
         }
-        Err(msg) => meetings_page(o, &state, Some((mid, msg))).await,
+        Err(msg) => meetings_page(o, &state, filter, Some((mid, msg))).await,
     }
 }
 
-pub async fn cancel(o: OrganiserCtx, state: State, path: web::Path<(i64, i64)>) -> AppResult<HttpResponse> {
+pub async fn cancel(
+    o: OrganiserCtx,
+    state: State,
+    path: web::Path<(i64, i64)>,
+    form: FormData,
+) -> AppResult<HttpResponse> {
     let (id, mid) = path.into_inner();
     let (event, uid) = (o.event.clone(), o.user.id);
     state.db.run(move |c| service::cancel_meeting_by_organiser(c, &event, uid, mid)).await?;
     o.ctx.flash("success", "The meeting is removed from the draft. Participants are told when you publish.");
-    Ok(redirect(&meetings_url(id)))
+    Ok(redirect(&back_to(id, &form)))
 }

@@ -21,6 +21,7 @@ mod hardening_mail;
 mod hardening_privacy;
 mod hardening_sessions;
 mod journeys;
+mod journeys_grid;
 mod keyboard;
 mod mail;
 mod matchmaking;
