@@ -40,6 +40,8 @@ pub struct OrganiserFacts {
     pub awaiting_approval: i64,
     /// Meetings added, moved or removed in the draft since the last publication.
     pub unpublished_changes: usize,
+    /// E-mails the mail queue gave up on (counted for admins only: only they can act on them).
+    pub dead_letters: i64,
 }
 
 /// One next step: a sentence and, where there is one, the page to do it on.
@@ -177,6 +179,10 @@ pub fn organiser_steps(f: &OrganiserFacts, event_id: i64) -> Vec<Step> {
             format!("{base}/meetings/review"),
         ));
     }
+    if f.dead_letters > 0 {
+        let n = f.dead_letters;
+        out.push(todo(format!("{} could not be delivered.", plural(n, "e-mail", "e-mails")), "/admin/mail"));
+    }
     out
 }
 
@@ -231,13 +237,25 @@ pub fn facts(c: &mut DbConn, event: &Event, user_id: i64, reg: Option<&Registrat
     Ok(f)
 }
 
-/// What needs the organisers of `event_id` now.
-pub fn organiser_facts(c: &mut DbConn, event_id: i64) -> Result<OrganiserFacts, AppError> {
+/// What needs the organisers of `event_id` now (and an admin, the mail queue's dead letters).
+pub fn organiser_facts(c: &mut DbConn, event_id: i64, admin: bool) -> Result<OrganiserFacts, AppError> {
     use crate::db::schema::registrations as r;
     let awaiting_approval =
         r::table.filter(r::event_id.eq(event_id).and(r::status.eq("pending"))).count().get_result(c)?;
     let d = crate::matchmaking::published::pending_diff(c, event_id)?;
-    Ok(OrganiserFacts { awaiting_approval, unpublished_changes: d.added.len() + d.moved.len() + d.removed.len() })
+    let dead_letters = if admin {
+        crate::db::schema::outbox::table
+            .filter(crate::db::schema::outbox::status.eq(crate::mail::worker::DEAD))
+            .count()
+            .get_result(c)?
+    } else {
+        0
+    };
+    Ok(OrganiserFacts {
+        awaiting_approval,
+        unpublished_changes: d.added.len() + d.moved.len() + d.removed.len(),
+        dead_letters,
+    })
 }
 
 #[cfg(test)]
@@ -346,10 +364,12 @@ mod tests {
     #[test]
     fn organisers_see_what_waits_for_them() {
         assert!(organiser_steps(&OrganiserFacts::default(), 7).is_empty());
-        let s = organiser_steps(&OrganiserFacts { awaiting_approval: 2, unpublished_changes: 1 }, 7);
+        let s = organiser_steps(&OrganiserFacts { awaiting_approval: 2, unpublished_changes: 1, dead_letters: 3 }, 7);
         assert_eq!(s[0].text, "2 registrations await your approval.");
         assert_eq!(s[0].href.as_deref(), Some("/organise/events/7/registrants?status=pending"));
         assert_eq!(s[1].text, "1 change to the meeting schedule not yet published.");
         assert_eq!(s[1].href.as_deref(), Some("/organise/events/7/meetings/review"));
+        assert_eq!(s[2].text, "3 e-mails could not be delivered.");
+        assert_eq!(s[2].href.as_deref(), Some("/admin/mail"));
     }
 }

@@ -155,6 +155,7 @@ async fn event_page(
     }
     let generation = state.pages.generation();
     let (id, cap, uid, ev) = (event.id, event.capacity, ctx.user.as_ref().map(|u| u.id), event.clone());
+    let admin = ctx.user.as_ref().is_some_and(|u| u.is_admin());
     let (seats_left, mine, facts, org_facts) = state
         .db
         .run(move |c| {
@@ -177,7 +178,7 @@ async fn event_page(
                 }
                 None => (None, None),
             };
-            let org_facts = if organiser { Some(hub::organiser_facts(c, id)?) } else { None };
+            let org_facts = if organiser { Some(hub::organiser_facts(c, id, admin)?) } else { None };
             Ok((seats_left, mine, facts, org_facts))
         })
         .await?;
