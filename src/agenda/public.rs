@@ -78,6 +78,36 @@ impl AgendaPage {
     fn is_track(&self, id: &i64) -> bool {
         self.track == Some(*id)
     }
+    /// Whether the page draws the time grid (for wide screens; a list by time stands in for
+    /// it on narrow ones).
+    fn shows_grid(&self) -> bool {
+        !self.list && !self.grid.rows.is_empty()
+    }
+    /// The id prefix of the list's sessions: the grid's cells are `session-…` when both are
+    /// on the page, so ids stay unique.
+    fn item_prefix(&self) -> &'static str {
+        if self.shows_grid() {
+            "item"
+        } else {
+            "session"
+        }
+    }
+    /// The day's sessions grouped by start time (local "HH:MM"), in time order.
+    fn by_start(&self) -> Vec<(String, Vec<&Session>)> {
+        let mut out: Vec<(String, Vec<&Session>)> = Vec::new();
+        for s in &self.sessions {
+            let t = self.time(&s.starts_at);
+            match out.last_mut() {
+                Some((at, group)) if *at == t => group.push(s),
+                _ => out.push((t, vec![s])),
+            }
+        }
+        out
+    }
+    /// 0 for a visitor, 1 for a signed-in person: which links the event navigation shows.
+    fn nav_level(&self) -> u8 {
+        u8::from(self.ctx.user.is_some())
+    }
     fn query(&self, day: impl Borrow<NaiveDate>, track: impl Borrow<Option<i64>>, list: impl Borrow<bool>) -> String {
         let mut q = format!("?day={}", day.borrow());
         if let Some(t) = track.borrow() {

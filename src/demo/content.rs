@@ -519,7 +519,7 @@ infectious diseases and AMR, neuroscience and rare diseases, digital health and 
 - Clinics over lunch: consortium agreements and IP, budgets, ethics and data protection
 - Closing remarks at 17:00
 
-The detailed programme with rooms and speakers is published on the agenda page.
+The detailed programme with rooms and speakers is on the [programme page](/events/pharma-meets-academia/agenda).
 
 ## Who should attend?
 

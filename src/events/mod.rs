@@ -3,6 +3,7 @@
 
 pub mod csv;
 pub mod emails;
+pub mod hub;
 pub mod ics;
 pub mod model;
 pub mod notices;

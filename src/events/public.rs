@@ -7,6 +7,7 @@ use askama::Template;
 use diesel::prelude::*;
 
 use super::emails::Outcome;
+use super::hub;
 use super::model::{self, Event};
 use super::questions::{self, Question};
 use super::registrants;
@@ -18,7 +19,7 @@ use crate::db::now;
 use crate::db::schema::events;
 use crate::error::{AppError, AppResult};
 use crate::web::form::FormData;
-use crate::web::{redirect, render, render_status, url_encode, Authed, FormErrors, PageCtx};
+use crate::web::{cache, redirect, render, render_status, url_encode, Authed, FormErrors, PageCtx};
 
 type State = web::Data<AppState>;
 
@@ -111,18 +112,51 @@ struct EventPage {
     closed_message: Option<String>,
     mine: Option<(Registration, Option<i64>)>,
     refusal: Option<String>,
+    /// The signed-in person's next steps, most urgent first (empty for visitors).
+    steps: Vec<hub::Step>,
+    /// What waits for the organisers (only for them).
+    organiser_steps: Vec<hub::Step>,
+    /// A confirmed participant: the personal links are shown.
+    participant: bool,
+    /// Requests waiting for this participant's answer (shown beside "My meetings").
+    to_answer: i64,
+    /// The programme calendar as a `webcal://` address (calendar apps subscribe to it).
+    webcal: String,
+}
+
+impl EventPage {
+    /// 0 for a visitor, 1 for a signed-in person, 2 for a confirmed participant: which links
+    /// the event navigation shows.
+    fn nav_level(&self) -> u8 {
+        if self.participant {
+            2
+        } else {
+            u8::from(self.ctx.user.is_some())
+        }
+    }
 }
 
 async fn event_page(
-    ctx: PageCtx,
+    mut ctx: PageCtx,
     state: &State,
     slug: String,
     refusal: Option<String>,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let (event, organiser) = visible_event(state, &ctx, slug).await?;
+    // Visitors all see the same page: it is kept briefly and served to the next one. Anything
+    // personal (a signed-in person's steps and links, a flash, a refusal) is never kept.
+    let shared = ctx.is_shared_view() && refusal.is_none() && status == StatusCode::OK;
+    let key = format!("page:/events/{}", event.slug);
+    if shared {
+        if let Some(r) = cache::serve(&state.pages, &key, &ctx.csrf) {
+            return Ok(r);
+        }
+    }
+    let generation = state.pages.generation();
     let (id, cap, uid, ev) = (event.id, event.capacity, ctx.user.as_ref().map(|u| u.id), event.clone());
-    let (seats_left, mine) = state
+    let admin = ctx.user.as_ref().is_some_and(|u| u.is_admin());
+    let (seats_left, mine, facts, org_facts) = state
         .db
         .run(move |c| {
             let seats_left = match cap {
@@ -132,25 +166,58 @@ async fn event_page(
                 ),
                 None => None,
             };
-            let mine = match uid {
-                Some(uid) => match registration::find_for(c, id, uid)? {
-                    Some(r) => {
-                        let p = registration::shown_position(c, &ev, &r)?;
-                        Some((r, p))
-                    }
-                    None => None,
-                },
-                None => None,
+            let (mine, facts) = match uid {
+                Some(uid) => {
+                    let reg = registration::find_for(c, id, uid)?;
+                    let facts = hub::facts(c, &ev, uid, reg.as_ref())?;
+                    let mine = reg.map(|r| {
+                        let p = facts.waitlist_position;
+                        (r, p)
+                    });
+                    (mine, Some(facts))
+                }
+                None => (None, None),
             };
-            Ok((seats_left, mine))
+            let org_facts = if organiser { Some(hub::organiser_facts(c, id, admin)?) } else { None };
+            Ok((seats_left, mine, facts, org_facts))
         })
         .await?;
     let closed_message = event.window_message(now());
     let description_html = event.description_html();
-    render_status(
-        status,
-        &EventPage { ctx, event, organiser, description_html, seats_left, closed_message, mine, refusal },
-    )
+    let base = format!("/events/{}", event.slug);
+    let steps = facts.as_ref().map(|f| hub::next_steps(f, &base)).unwrap_or_default();
+    let organiser_steps = org_facts.map(|f| hub::organiser_steps(&f, event.id)).unwrap_or_default();
+    let participant = mine
+        .as_ref()
+        .is_some_and(|(r, _)| r.status() == registration::RegStatus::Confirmed && !r.ended_by_event(&event));
+    let to_answer = facts.map_or(0, |f| f.requests_to_answer);
+    let webcal = webcal_url(&state.base_url, &format!("{base}/agenda.ics"));
+    let csrf = if shared { std::mem::replace(&mut ctx.csrf, cache::TOKEN_SLOT.into()) } else { String::new() };
+    let page = EventPage {
+        ctx,
+        event,
+        organiser,
+        description_html,
+        seats_left,
+        closed_message,
+        mine,
+        refusal,
+        steps,
+        organiser_steps,
+        participant,
+        to_answer,
+        webcal,
+    };
+    if shared {
+        return cache::render_shared(&state.pages, key, generation, &csrf, &page);
+    }
+    render_status(status, &page)
+}
+
+/// `path` on this server as a `webcal://` address: calendar apps open it as a subscription.
+fn webcal_url(base_url: &str, path: &str) -> String {
+    let host = base_url.split_once("://").map_or(base_url, |(_, rest)| rest).trim_end_matches('/');
+    format!("webcal://{host}{path}")
 }
 
 pub async fn show(ctx: PageCtx, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {

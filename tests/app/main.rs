@@ -22,6 +22,7 @@ mod hardening_privacy;
 mod hardening_sessions;
 mod journeys;
 mod journeys_grid;
+mod journeys_hub;
 mod keyboard;
 mod mail;
 mod matchmaking;
