@@ -1020,8 +1020,9 @@ pub fn pair_states(
             PairState::Cannot("Meetings within your own organisation are not part of this event's matchmaking.".into())
         } else if at_cap(uid) {
             PairState::Cannot(format!(
-                "You are at your limit of {} meetings: raise it on your profile{} or cancel a meeting to ask for another.",
+                "You are at your limit of {} meeting{}: raise it on your profile{} or cancel a meeting to ask for another.",
                 cap(uid),
+                if cap(uid) == 1 { "" } else { "s" },
                 if cap(uid) < s.max_meetings { format!(" (up to {})", s.max_meetings) } else { String::new() }
             ))
         } else if at_cap(o) {
