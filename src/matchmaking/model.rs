@@ -607,6 +607,8 @@ pub enum PairState {
     CanAsk { declined_on: Option<String> },
     /// No request is possible now; the sentence says why.
     Cannot(String),
+    /// The viewer has as many meetings as they take: the same for everyone, so lists say it once.
+    AtMyLimit(String),
 }
 
 impl PairState {
@@ -629,7 +631,7 @@ impl PairState {
                 format!("{name} declined your request of {on}. You may ask again.")
             }
             PairState::CanAsk { declined_on: None } => String::new(),
-            PairState::Cannot(why) => why.clone(),
+            PairState::Cannot(why) | PairState::AtMyLimit(why) => why.clone(),
         }
     }
     /// Where the state's link goes, under the event's URL (the request or one's meetings).
@@ -652,6 +654,7 @@ impl PairState {
             PairState::AskedBy { .. } => "asked-by",
             PairState::CanAsk { .. } => "can-ask",
             PairState::Cannot(_) => "cannot",
+            PairState::AtMyLimit(_) => "at-limit",
         }
     }
 }
@@ -764,6 +767,8 @@ mod tests {
         assert!(PairState::CanAsk { declined_on: None }.can_ask());
         assert_eq!(PairState::CanAsk { declined_on: None }.sentence("Di"), "");
         assert!(!PairState::Cannot("Full.".into()).can_ask());
+        let limit = PairState::AtMyLimit("You are at your limit of 2 meetings.".into());
+        assert!(!limit.can_ask() && limit.code() == "at-limit" && limit.sentence("Ed").contains("limit of 2"));
     }
 
     #[test]

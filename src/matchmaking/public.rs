@@ -427,6 +427,17 @@ impl MatchesPage {
     fn state(&self, uid: &i64) -> Option<&PairState> {
         self.states.get(uid)
     }
+    fn my_limit(&self) -> Option<String> {
+        my_limit(&self.states)
+    }
+}
+
+/// The viewer's own meeting limit, when it stops every request: a list says it once, on top.
+fn my_limit(states: &HashMap<i64, PairState>) -> Option<String> {
+    states.values().find_map(|s| match s {
+        PairState::AtMyLimit(why) => Some(why.clone()),
+        _ => None,
+    })
 }
 
 /// The viewer's state with each of `others` (see `service::pair_states`).
@@ -474,6 +485,9 @@ struct DirectoryPage {
 impl DirectoryPage {
     fn state(&self, uid: &i64) -> Option<&PairState> {
         self.states.get(uid)
+    }
+    fn my_limit(&self) -> Option<String> {
+        my_limit(&self.states)
     }
     fn topic_name(&self, id: &i64) -> &str {
         self.topics.iter().find(|t| t.id == *id).map_or("", |t| t.name.as_str())

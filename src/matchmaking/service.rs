@@ -1019,7 +1019,7 @@ pub fn pair_states(
         } else if !s.allow_same_organisation && same_org(me, other) {
             PairState::Cannot("Meetings within your own organisation are not part of this event's matchmaking.".into())
         } else if at_cap(uid) {
-            PairState::Cannot(format!(
+            PairState::AtMyLimit(format!(
                 "You are at your limit of {} meeting{}: raise it on your profile{} or cancel a meeting to ask for another.",
                 cap(uid),
                 if cap(uid) == 1 { "" } else { "s" },

@@ -293,7 +293,10 @@ async fn a_pair_shows_its_state_instead_of_a_request_button_that_would_be_refuse
     assert_eq!(me.post(&ev.public("/profile"), &f).await.status, 303);
     let matches = me.get(&ev.public("/matches")).await;
     let f_card = card(&matches, "match", *fay);
-    assert!(f_card.contains("You are at your limit of 1 meeting") && !f_card.contains("request-link"), "{f_card}");
+    assert!(!f_card.contains("request-link"), "{f_card}");
+    let limit = extract(&matches.body, "id=\"my-limit\"", "</p>").expect("said once, on top");
+    assert!(limit.contains("You are at your limit of 1 meeting"), "{limit}");
+    assert!(!me.get(&ev.public("/directory")).await.has("request-link"), "nor in the directory");
     let person = me.get(&ev.public(&format!("/people/{fay}"))).await;
     assert!(person.has("You are at your limit of 1 meeting") && !person.has("id=\"request-form\""));
     assert_eq!(ask(&me, &ev, *fay).await.status, 422, "and sending is refused");
