@@ -468,3 +468,45 @@ async fn the_profile_and_matches_pages_fit_a_390_px_phone() {
     }
     b.close().await.expect("close");
 }
+
+/// An accepted request without a free table says it waits for one; a declined request says so
+/// (and, as the product allows, one may ask again).
+#[actix_web::test]
+async fn waiting_and_declined_pairs_say_so() {
+    let (app, _sink) = TestApp::start().await;
+    let org = app.quick_user("Olga Organiser", &email("olga"), "organiser").await;
+    let ev = create_event(&org, "Waiting Forum").await;
+    // One slot, one table.
+    open_matchmaking(&org, &ev, "1", "6", &[(at(11, "09:00"), at(11, "09:30"))]).await;
+    let onc = topic(&app, &ev, "Oncology");
+    let mut people = Vec::new();
+    for (name, org_name, kind) in [
+        ("Ada First", "Org A", "request"),
+        ("Ben First", "Org B", "offer"),
+        ("Cy Second", "Org C", "request"),
+        ("Di Second", "Org D", "offer"),
+    ] {
+        let (id, _, c) = participant(&app, &ev, name, org_name, "academia", true, true).await;
+        add_opportunity(&c, &ev, kind, &format!("{name} oncology"), &[&onc]).await;
+        people.push((id, c));
+    }
+    let [(ada, ada_c), (ben, ben_c), (cy, cy_c), (di, di_c)] = &people[..] else { unreachable!() };
+    // Ada and Ben take the only table; Cy and Di agree to meet, but no table is left.
+    assert_eq!(ask(ada_c, &ev, *ben).await.status, 303);
+    let rq = request_id(&app, *ada, *ben);
+    assert_eq!(ben_c.post(&ev.public(&format!("/requests/{rq}/accept")), &[]).await.status, 303);
+    assert_eq!(ask(cy_c, &ev, *di).await.status, 303);
+    let rq = request_id(&app, *cy, *di);
+    assert_eq!(di_c.post(&ev.public(&format!("/requests/{rq}/accept")), &[]).await.status, 303);
+    let page = cy_c.get(&ev.public(&format!("/people/{di}"))).await;
+    assert!(page.has("pair-state-waiting") && page.has("waiting for a table"), "{}", page.body);
+    assert!(!page.has("id=\"request-form\""));
+    assert_eq!(ask(cy_c, &ev, *di).await.status, 422, "the server refuses it too");
+
+    // Ada asks Di, who declines: Ada's page says so.
+    assert_eq!(ask(ada_c, &ev, *di).await.status, 303);
+    let rq = request_id(&app, *ada, *di);
+    assert_eq!(di_c.post(&ev.public(&format!("/requests/{rq}/decline")), &[]).await.status, 303);
+    let page = ada_c.get(&ev.public(&format!("/people/{di}"))).await;
+    assert!(page.has("id=\"declined-before\"") && page.has("Di Second declined your request of"), "{}", page.body);
+}
