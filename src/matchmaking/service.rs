@@ -2055,7 +2055,8 @@ pub fn send_top_matches(c: &mut DbConn, base_url: &str, event: &Event, actor: i6
                     } else {
                         format!(" ({})", other.organisation)
                     };
-                    Some(format!("{}{org}: {why}", other.name))
+                    let strength = Strength::of(sg.score).label().to_lowercase();
+                    Some(format!("{}{org}, {strength}: {why}", other.name))
                 })
                 .collect();
             let (email, name) = contact(c, uid)?;
