@@ -979,9 +979,11 @@ pub fn pair_states(
         .filter(|row| row.active)
         .map(|row| (row.partner_of(uid), row))
         .collect();
-    let counts = meeting_counts(c, event.id)?;
+    let mut ids: Vec<i64> = others.iter().map(|p| p.user_id).collect();
+    ids.push(uid);
+    let counts = meeting_counts(c, event.id, &ids)?;
     let caps: HashMap<i64, Option<i32>> = mp::table
-        .filter(mp::event_id.eq(event.id))
+        .filter(mp::event_id.eq(event.id).and(mp::user_id.eq_any(&ids)))
         .select((mp::user_id, mp::max_meetings))
         .load::<(i64, Option<i32>)>(c)?
         .into_iter()
@@ -1038,11 +1040,11 @@ pub fn pair_states(
     Ok(out)
 }
 
-/// Meetings per person over the draft and the published version together, each pair once
-/// (what the caps count, as `Occupancy` does).
-fn meeting_counts(c: &mut DbConn, event_id: i64) -> Result<HashMap<i64, i32>, AppError> {
+/// Meetings of each of `users` over the draft and the published version together, each pair
+/// once (what the caps count, as `Occupancy` does).
+fn meeting_counts(c: &mut DbConn, event_id: i64, users: &[i64]) -> Result<HashMap<i64, i32>, AppError> {
     let mut pairs: BTreeSet<(i64, i64)> = m::table
-        .filter(m::event_id.eq(event_id))
+        .filter(m::event_id.eq(event_id).and(m::a_user.eq_any(users).or(m::b_user.eq_any(users))))
         .select((m::a_user, m::b_user))
         .load::<(i64, i64)>(c)?
         .into_iter()
@@ -1050,6 +1052,7 @@ fn meeting_counts(c: &mut DbConn, event_id: i64) -> Result<HashMap<i64, i32>, Ap
     pairs.extend(
         pm::table
             .filter(pm::event_id.eq(event_id).and(pm::active.eq(true)).and(pm::slot_id.is_not_null()))
+            .filter(pm::a_user.eq_any(users).or(pm::b_user.eq_any(users)))
             .select((pm::a_user, pm::b_user))
             .load::<(i64, i64)>(c)?,
     );
