@@ -449,6 +449,9 @@ struct AccountPage {
     sectors: &'static [(&'static str, &'static str)],
     countries: &'static [(&'static str, &'static str)],
     sessions: Vec<SessionView>,
+    /// (title, slug) of the events where the person is a confirmed participant: each has the
+    /// profile page others see.
+    profiles: Vec<(String, String)>,
 }
 
 /// One of the person's live sessions on the account page.
@@ -469,7 +472,9 @@ async fn account_page_for(
     errors: FormErrors,
 ) -> AppResult<AccountPage> {
     let uid = ctx.user.as_ref().map(|u| u.id).ok_or(AppError::NotFound)?;
-    let rows = state.db.run(move |c| sessions::list(c, uid)).await?;
+    let (rows, regs) =
+        state.db.run(move |c| Ok((sessions::list(c, uid)?, crate::events::registrants::of_user(c, uid)?))).await?;
+    let profiles = regs.into_iter().filter(|(r, _)| r.status == "confirmed").map(|(_, e)| (e.title, e.slug)).collect();
     let when = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
     let sessions = rows
         .into_iter()
@@ -481,7 +486,17 @@ async fn account_page_for(
             this_device: Some(r.id) == ctx.session_id,
         })
         .collect();
-    Ok(AccountPage { ctx, email, role, form, errors, sectors: model::SECTORS, countries: model::countries(), sessions })
+    Ok(AccountPage {
+        ctx,
+        email,
+        role,
+        form,
+        errors,
+        sectors: model::SECTORS,
+        countries: model::countries(),
+        sessions,
+        profiles,
+    })
 }
 
 pub async fn account_page(Authed(ctx, me): Authed, state: State) -> AppResult<HttpResponse> {

@@ -90,7 +90,7 @@ tables! {
     session_changes { id: i64, session_id: i64, description: String, created_at: NaiveDateTime, sent_at: Option<NaiveDateTime> },
     match_settings { event_id: i64, enabled: bool, meeting_minutes: i32, tables_count: i32, max_meetings: i32, cross_sector_bonus: f64, allow_same_organisation: bool, request_ttl_hours: i32, booking_opens_at: Option<NaiveDateTime>, booking_closes_at: Option<NaiveDateTime>, allow_suggested: bool, published_at: Option<NaiveDateTime>, schedule_version: i64, last_run_at: Option<NaiveDateTime>, last_run_summary: String, updated_at: NaiveDateTime },
     topics { id: i64, event_id: i64, name: String, category: String, position: i32 },
-    match_profiles { event_id: i64, user_id: i64, about: String, max_meetings: Option<i32>, updated_at: NaiveDateTime, meet_during_sessions: bool },
+    match_profiles { event_id: i64, user_id: i64, max_meetings: Option<i32>, updated_at: NaiveDateTime, meet_during_sessions: bool },
     profile_interests { event_id: i64, user_id: i64, topic_id: i64 },
     opportunities { id: i64, event_id: i64, user_id: i64, kind: String, title: String, description: String, created_at: NaiveDateTime, updated_at: NaiveDateTime },
     opportunity_topics { opportunity_id: i64, topic_id: i64 },

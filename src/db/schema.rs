@@ -295,7 +295,6 @@ diesel::table! {
     match_profiles (event_id, user_id) {
         event_id -> BigInt,
         user_id -> BigInt,
-        about -> Text,
         max_meetings -> Nullable<Integer>,
         updated_at -> Timestamp,
         meet_during_sessions -> Bool,

@@ -359,6 +359,7 @@ fn run_steps(
                 organisation: p.organisation.into(),
                 sector: p.sector.into(),
                 country: p.country.into(),
+                job_title: None,
             };
             match registration::register(c, MAIL_BASE, event_id, user_id, &input)? {
                 Ok(done) => {

@@ -308,11 +308,12 @@ pub async fn register_submit(
         organisation: form.get("organisation").to_string(),
         sector: form.get("sector").to_string(),
         country: form.get("country").to_string(),
+        job_title: form.get("job_title").to_string(),
         ..Default::default()
     };
     let mut errors = FormErrors::default();
     let checked_profile = profile.validate().map_err(|e| {
-        for f in ["organisation", "sector", "country"] {
+        for f in ["organisation", "sector", "country", "job_title"] {
             if let Some(m) = e.get(f) {
                 errors.add(f, m);
             }
@@ -356,6 +357,7 @@ pub async fn register_submit(
         organisation: p.organisation,
         sector: p.sector,
         country: p.country,
+        job_title: form.has("job_title").then_some(p.job_title),
     };
     let (uid, base, invitation) = (user.id, state.base_url.clone(), form.get("invitation").to_string());
     let result = state

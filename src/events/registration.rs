@@ -237,6 +237,8 @@ pub struct RegisterInput {
     pub organisation: String,
     pub sector: String,
     pub country: String,
+    /// The role or job title, when the form had the field (None keeps the stored one).
+    pub job_title: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -349,6 +351,9 @@ pub fn register(
                 users::updated_at.eq(t),
             ))
             .execute(c)?;
+        if let Some(job_title) = &input.job_title {
+            diesel::update(users::table.find(user_id)).set(users::job_title.eq(job_title)).execute(c)?;
+        }
         let reg = find(c, id)?.ok_or(AppError::NotFound)?;
         let position = waitlist_position(c, &reg)?;
         send_outcome(c, base_url, &event, &reg, outcome, position, false)?;

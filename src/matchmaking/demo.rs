@@ -260,13 +260,12 @@ pub fn seed_profiles(
             }
         }
         let unavailable: Vec<i64> = slots.iter().filter(|_| !featured && rng.chance(0.15)).map(|s| s.id).collect();
-        let about = String::new();
         let cap = if rng.chance(0.3) { Some(4 + rng.below(4) as i32) } else { None };
         service::save_profile(
             c,
             event.id,
             *uid,
-            &ProfileInput { about, max_meetings: cap, meet_during_sessions: false, interests, unavailable },
+            &ProfileInput { max_meetings: cap, meet_during_sessions: false, interests, unavailable },
         )?;
         let n = if featured { 3 } else { 1 + rng.below(3) };
         let mut used = Vec::new();

@@ -21,7 +21,12 @@ use crate::db::Db;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use organise as o;
     use public as p;
-    cfg.route("/events/{slug}/matchmaking", web::get().to(p::profile))
+    cfg.route("/events/{slug}/profile", web::get().to(p::profile))
+        .route("/events/{slug}/profile", web::post().to(p::save_profile))
+        .route("/events/{slug}/profile/opportunities", web::post().to(p::add_opportunity))
+        .route("/events/{slug}/profile/opportunities/{id}/delete", web::post().to(p::delete_opportunity))
+        // The matchmaking profile's old addresses: bookmarks and forms open in old tabs.
+        .route("/events/{slug}/matchmaking", web::get().to(p::old_profile))
         .route("/events/{slug}/matchmaking", web::post().to(p::save_profile))
         .route("/events/{slug}/matchmaking/opportunities", web::post().to(p::add_opportunity))
         .route("/events/{slug}/matchmaking/opportunities/{id}/delete", web::post().to(p::delete_opportunity))

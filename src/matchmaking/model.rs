@@ -79,7 +79,6 @@ pub const DEFAULT_TOPICS: &[(&str, &[&str])] = &[
 pub const TOPIC_NAME_MAX: usize = 80;
 pub const TITLE_MAX: usize = 150;
 pub const DESCRIPTION_MAX: usize = 2_000;
-pub const ABOUT_MAX: usize = 2_000;
 pub const MESSAGE_MAX: usize = 1_000;
 pub const OPPORTUNITIES_MAX: usize = 12;
 pub const TOPICS_PER_ITEM_MAX: usize = 12;
@@ -278,6 +277,39 @@ pub struct Topic {
     pub name: String,
     pub category: String,
     pub position: i32,
+}
+
+/// A topic category's heading on the pages.
+pub fn category_label(category: &str) -> String {
+    match category {
+        "area" => "Therapeutic areas".into(),
+        "capability" => "Capabilities".into(),
+        "" => "Other topics".into(),
+        other => {
+            let mut c = other.chars();
+            c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+        }
+    }
+}
+
+/// The topics by category, categories in order of first appearance, topics in their order.
+pub fn group_topics(topics: &[Topic]) -> Vec<(String, Vec<&Topic>)> {
+    let mut out: Vec<(String, Vec<&Topic>)> = Vec::new();
+    for t in topics {
+        match out.iter_mut().find(|(c, _)| *c == t.category) {
+            Some((_, list)) => list.push(t),
+            None => out.push((t.category.clone(), vec![t])),
+        }
+    }
+    out.into_iter().map(|(c, list)| (category_label(&c), list)).collect()
+}
+
+/// The topic a person typed by name (as the "add a topic" field's list offers them): case and
+/// repeated spaces do not matter.
+pub fn topic_by_name<'a>(topics: &'a [Topic], typed: &str) -> Option<&'a Topic> {
+    let norm = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let want = norm(typed);
+    topics.iter().find(|t| norm(&t.name) == want)
 }
 
 /// The topic's name, checked as a one-line text.
@@ -509,6 +541,124 @@ impl Meeting {
     }
 }
 
+/// How well two people match, in words people understand instead of the engine's raw score.
+///
+/// The score is a sum of `3 × rarity` for each topic one seeks and the other offers, `1 × rarity`
+/// per shared interest and the organisers' cross-sector bonus (rarity is about 1.5–3 per topic),
+/// so it grows with how many complementary topics a pair has. On the demo event (153 profiles)
+/// the top-25 lists run from about 7 to 29; of the pairs the scheduler chose, the top 10–15 %
+/// score 18 or more (several complementary topics, usually both ways), the middle half 10 to 18
+/// (one clear complementarity plus shared interests), and below 10 a pair shares interests or a
+/// single, common topic. Hence: strong from 18, good from 10, possible below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strength {
+    Strong,
+    Good,
+    Possible,
+}
+
+pub const STRONG_FROM: f64 = 18.0;
+pub const GOOD_FROM: f64 = 10.0;
+
+impl Strength {
+    pub fn of(score: f64) -> Strength {
+        if score >= STRONG_FROM {
+            Strength::Strong
+        } else if score >= GOOD_FROM {
+            Strength::Good
+        } else {
+            Strength::Possible
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Strength::Strong => "Strong match",
+            Strength::Good => "Good match",
+            Strength::Possible => "Possible match",
+        }
+    }
+    /// The CSS class suffix.
+    pub fn code(self) -> &'static str {
+        match self {
+            Strength::Strong => "strong",
+            Strength::Good => "good",
+            Strength::Possible => "possible",
+        }
+    }
+}
+
+/// Where a person stands with another at an event, as the pages show it instead of (or next to)
+/// the "Request a meeting" button. Computed by `service::pair_states` with exactly the rules of
+/// `service::request_meeting`, so the button shows only when sending would succeed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PairState {
+    /// A published, active meeting: `when` is "Tuesday 3 March, 10:00–10:20 (…), table 4".
+    Meet { when: String },
+    /// A meeting the organisers have placed but not published yet.
+    Planned,
+    /// An accepted request still waiting for a table.
+    Waiting { request_id: i64 },
+    /// The viewer asked; no answer yet.
+    Asked { request_id: i64, on: String },
+    /// The other person asked; the viewer should answer.
+    AskedBy { request_id: i64 },
+    /// A request may be sent. `declined_on` says the other person declined an earlier one
+    /// (the product lets people ask again).
+    CanAsk { declined_on: Option<String> },
+    /// No request is possible now; the sentence says why.
+    Cannot(String),
+    /// The viewer has as many meetings as they take: the same for everyone, so lists say it once.
+    AtMyLimit(String),
+}
+
+impl PairState {
+    pub fn can_ask(&self) -> bool {
+        matches!(self, PairState::CanAsk { .. })
+    }
+    /// The state in words (empty when a request may simply be sent).
+    pub fn sentence(&self, name: &str) -> String {
+        match self {
+            PairState::Meet { when } => format!("You meet {name} on {when}."),
+            PairState::Planned => {
+                format!("The organisers have planned a meeting with {name}; you will see it when they publish the schedule.")
+            }
+            PairState::Waiting { .. } => {
+                format!("You and {name} agreed to meet; the meeting is waiting for a table and gets one as soon as one frees up.")
+            }
+            PairState::Asked { on, .. } => format!("You asked {name} on {on}, waiting for an answer."),
+            PairState::AskedBy { .. } => format!("{name} asked you for a meeting: answer their request."),
+            PairState::CanAsk { declined_on: Some(on) } => {
+                format!("{name} declined your request of {on}. You may ask again.")
+            }
+            PairState::CanAsk { declined_on: None } => String::new(),
+            PairState::Cannot(why) | PairState::AtMyLimit(why) => why.clone(),
+        }
+    }
+    /// Where the state's link goes, under the event's URL (the request or one's meetings).
+    pub fn link(&self) -> Option<(String, &'static str)> {
+        match self {
+            PairState::Meet { .. } => Some(("/meetings".into(), "See my meetings")),
+            PairState::Waiting { request_id } => Some((format!("/requests/{request_id}"), "See the request")),
+            PairState::Asked { request_id, .. } => Some((format!("/requests/{request_id}"), "See my request")),
+            PairState::AskedBy { request_id } => Some((format!("/requests/{request_id}"), "Answer the request")),
+            _ => None,
+        }
+    }
+    /// The CSS class suffix and the id-friendly code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PairState::Meet { .. } => "meet",
+            PairState::Planned => "planned",
+            PairState::Waiting { .. } => "waiting",
+            PairState::Asked { .. } => "asked",
+            PairState::AskedBy { .. } => "asked-by",
+            PairState::CanAsk { .. } => "can-ask",
+            PairState::Cannot(_) => "cannot",
+            PairState::AtMyLimit(_) => "at-limit",
+        }
+    }
+}
+
 /// Orders a pair the way the meetings table stores it.
 pub fn ordered(a: i64, b: i64) -> (i64, i64) {
     (a.min(b), a.max(b))
@@ -593,5 +743,52 @@ mod tests {
         let none =
             OpportunityForm { kind: "request".into(), title: "Data".into(), description: "".into(), topics: vec![] };
         assert!(none.validate(&[1]).unwrap_err().has("topics"));
+    }
+
+    #[test]
+    fn scores_read_as_words_at_the_documented_thresholds() {
+        assert_eq!(Strength::of(29.2), Strength::Strong);
+        assert_eq!(Strength::of(STRONG_FROM), Strength::Strong);
+        assert_eq!(Strength::of(17.9), Strength::Good);
+        assert_eq!(Strength::of(GOOD_FROM), Strength::Good);
+        assert_eq!(Strength::of(9.99), Strength::Possible);
+        assert_eq!(Strength::of(0.0), Strength::Possible);
+        assert_eq!(Strength::of(12.0).label(), "Good match");
+    }
+
+    #[test]
+    fn pair_states_say_what_is_going_on_and_only_can_ask_offers_the_button() {
+        let asked = PairState::Asked { request_id: 7, on: "Mon 1 June".into() };
+        assert_eq!(asked.sentence("Ada"), "You asked Ada on Mon 1 June, waiting for an answer.");
+        assert_eq!(asked.link(), Some(("/requests/7".into(), "See my request")));
+        assert!(!asked.can_ask());
+        assert!(PairState::AskedBy { request_id: 3 }.sentence("Bo").starts_with("Bo asked you"));
+        assert!(PairState::Meet { when: "Tuesday, table 4".into() }.sentence("Cy").contains("table 4"));
+        assert!(PairState::CanAsk { declined_on: None }.can_ask());
+        assert_eq!(PairState::CanAsk { declined_on: None }.sentence("Di"), "");
+        assert!(!PairState::Cannot("Full.".into()).can_ask());
+        let limit = PairState::AtMyLimit("You are at your limit of 2 meetings.".into());
+        assert!(!limit.can_ask() && limit.code() == "at-limit" && limit.sentence("Ed").contains("limit of 2"));
+    }
+
+    #[test]
+    fn topics_group_by_category_and_are_found_by_their_typed_name() {
+        let t = |id: i64, name: &str, category: &str| Topic {
+            id,
+            event_id: 1,
+            name: name.into(),
+            category: category.into(),
+            position: id as i32,
+        };
+        let topics = vec![t(1, "Oncology", "area"), t(2, "Biobanks", "capability"), t(3, "Vaccines", "area")];
+        let groups = group_topics(&topics);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].0, "Therapeutic areas");
+        assert_eq!(groups[0].1.iter().map(|x| x.id).collect::<Vec<_>>(), vec![1, 3]);
+        assert_eq!(groups[1].0, "Capabilities");
+        assert_eq!(category_label("devices"), "Devices");
+        assert_eq!(topic_by_name(&topics, "  oncology ").map(|x| x.id), Some(1));
+        assert_eq!(topic_by_name(&topics, "BIOBANKS").map(|x| x.id), Some(2));
+        assert!(topic_by_name(&topics, "Oncol").is_none());
     }
 }

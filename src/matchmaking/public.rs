@@ -1,15 +1,20 @@
 //! Participants' matchmaking pages: their profile and opportunities, their matches with the
 //! reasons, the participant directory, meeting requests and their meetings.
 
+use std::collections::HashMap;
+
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::model::{check_message, MeetingRequest, OpportunityForm, Settings, Slot, Topic, ABOUT_MAX};
+use super::model::{
+    check_message, group_topics, topic_by_name, MeetingRequest, OpportunityForm, PairState, Settings, Slot, Strength,
+    Topic,
+};
 use super::service::{
     self, Answer, DirectoryEntry, DirectoryQuery, Person, ProfileData, ScheduleEntry, SuggestionView,
 };
-use crate::accounts::model::{countries, SECTORS};
+use crate::accounts::model::{countries, ProfileForm, SECTORS};
 use crate::app::AppState;
 use crate::db::schema::registrations as r;
 use crate::error::{AppError, AppResult};
@@ -17,7 +22,6 @@ use crate::events::model::Event;
 use crate::events::public::visible_event;
 use crate::web::form::FormData;
 use crate::web::limits::Action;
-use crate::web::text;
 use crate::web::{redirect, render, render_status, Authed, FormErrors, PageCtx};
 
 type State = web::Data<AppState>;
@@ -80,6 +84,8 @@ fn base(event: &Event) -> String {
 
 // ---------- profile ----------
 
+/// The one profile page: what others see (name, organisation, sector, country, role, about,
+/// topics), taking part (consents, availability, meetings), and what one offers and seeks.
 #[derive(Template)]
 #[template(path = "pages/matchmaking/profile.html")]
 struct ProfilePage {
@@ -90,24 +96,24 @@ struct ProfilePage {
     topics: Vec<Topic>,
     slots: Vec<Slot>,
     profile: ProfileData,
+    person: ProfileForm,
+    directory: bool,
+    matchmaking: bool,
+    sectors: &'static [(&'static str, &'static str)],
+    countries: &'static [(&'static str, &'static str)],
     errors: FormErrors,
     opportunity: OpportunityForm,
     opportunity_errors: FormErrors,
     max_meetings: String,
+    add_topic: String,
 }
 
 impl ProfilePage {
     fn topic_name(&self, id: &i64) -> &str {
         self.topics.iter().find(|t| t.id == *id).map_or("", |t| t.name.as_str())
     }
-    fn interested(&self, id: &i64) -> bool {
-        self.profile.interests.contains(id)
-    }
     fn available(&self, id: &i64) -> bool {
         !self.profile.unavailable.contains(id)
-    }
-    fn opportunity_topic(&self, id: &i64) -> bool {
-        self.opportunity.topics.contains(id)
     }
     fn slot_label(&self, s: &Slot) -> String {
         format!(
@@ -116,21 +122,48 @@ impl ProfilePage {
             self.event.local(s.ends_at).format("%H:%M")
         )
     }
-    fn areas(&self) -> Vec<&Topic> {
-        self.topics.iter().filter(|t| t.category == "area").collect()
+    /// The chosen topics, shown first and always visible.
+    fn chosen(&self) -> Vec<&Topic> {
+        self.topics.iter().filter(|t| self.profile.interests.contains(&t.id)).collect()
     }
-    fn capabilities(&self) -> Vec<&Topic> {
-        self.topics.iter().filter(|t| t.category != "area").collect()
+    /// Per category: its heading, how many of its topics are chosen, how many it has, and the
+    /// ones not chosen yet (the chosen ones are listed above).
+    fn groups(&self) -> Vec<(String, usize, usize, Vec<&Topic>)> {
+        group_topics(&self.topics)
+            .into_iter()
+            .map(|(label, ts)| {
+                let total = ts.len();
+                let (chosen, rest): (Vec<&Topic>, Vec<&Topic>) =
+                    ts.into_iter().partition(|t| self.profile.interests.contains(&t.id));
+                (label, chosen.len(), total, rest)
+            })
+            .collect()
+    }
+    /// The opportunity form's topics by category; a category with a ticked topic is open.
+    fn opportunity_groups(&self) -> Vec<(String, bool, Vec<&Topic>)> {
+        group_topics(&self.topics)
+            .into_iter()
+            .map(|(label, ts)| {
+                let open = ts.iter().any(|t| self.opportunity.topics.contains(&t.id));
+                (label, open, ts)
+            })
+            .collect()
+    }
+    fn opportunity_topic(&self, id: &i64) -> bool {
+        self.opportunity.topics.contains(id)
     }
 }
 
-/// What a refused profile form sends back to the page.
+/// What a refused profile form sends back to the page: everything as typed.
 #[derive(Default)]
 struct ProfileRefusal {
     errors: FormErrors,
     opportunity: Option<(OpportunityForm, FormErrors)>,
     typed: Option<ProfileData>,
+    person: Option<ProfileForm>,
+    consents: Option<(bool, bool)>,
     max_meetings: Option<String>,
+    add_topic: String,
 }
 
 async fn profile_page(
@@ -140,11 +173,12 @@ async fn profile_page(
     refused: ProfileRefusal,
 ) -> AppResult<HttpResponse> {
     let (id, uid) = (p.event.id, p.me.user_id);
-    let (topics, slots, stored) = state
+    let (topics, slots, stored, user) = state
         .db
         .run(move |c| {
             service::ensure_topics(c, id)?;
-            Ok((service::topics(c, id)?, service::slots(c, id)?, service::profile(c, id, uid)?))
+            let user = crate::accounts::model::find_user(c, uid)?.ok_or(AppError::NotFound)?;
+            Ok((service::topics(c, id)?, service::slots(c, id)?, service::profile(c, id, uid)?, user))
         })
         .await?;
     let profile = match refused.typed {
@@ -159,6 +193,8 @@ async fn profile_page(
     let (opportunity, opportunity_errors) = refused
         .opportunity
         .unwrap_or_else(|| (OpportunityForm { kind: "offer".into(), ..Default::default() }, FormErrors::default()));
+    let person = refused.person.unwrap_or_else(|| ProfileForm::from_user(&user));
+    let (directory, matchmaking) = refused.consents.unwrap_or((p.me.directory, p.me.matchmaking));
     render_status(
         status,
         &ProfilePage {
@@ -169,10 +205,16 @@ async fn profile_page(
             topics,
             slots,
             profile,
+            person,
+            directory,
+            matchmaking,
+            sectors: SECTORS,
+            countries: countries(),
             errors: refused.errors,
             opportunity,
             opportunity_errors,
             max_meetings,
+            add_topic: refused.add_topic,
         },
     )
 }
@@ -182,6 +224,26 @@ pub async fn profile(authed: Authed, state: State, slug: web::Path<String>) -> A
     profile_page(p, &state, StatusCode::OK, ProfileRefusal::default()).await
 }
 
+/// The old address of the matchmaking profile: the one profile page now.
+pub async fn old_profile(slug: web::Path<String>) -> HttpResponse {
+    redirect(&format!("/events/{}/profile", slug.into_inner()))
+}
+
+/// The person's fields as posted; a field the form did not send keeps its stored value (an
+/// older form that sent only the matchmaking part changes nothing else).
+fn typed_person(form: &FormData, stored: &ProfileForm) -> ProfileForm {
+    let field = |name: &str, keep: &str| if form.has(name) { form.get(name).to_string() } else { keep.to_string() };
+    ProfileForm {
+        name: field("name", &stored.name),
+        organisation: field("organisation", &stored.organisation),
+        sector: field("sector", &stored.sector),
+        country: field("country", &stored.country),
+        job_title: field("job_title", &stored.job_title),
+        // "about" is what the matchmaking profile called it.
+        bio: if form.has("bio") { form.get("bio").to_string() } else { field("about", &stored.bio) },
+    }
+}
+
 pub async fn save_profile(
     authed: Authed,
     state: State,
@@ -189,8 +251,19 @@ pub async fn save_profile(
     form: FormData,
 ) -> AppResult<HttpResponse> {
     let p = participant_or_return!(state, authed, slug.into_inner());
-    let mut errors = FormErrors::default();
-    let about = text::lines(&mut errors, "about", form.get("about"), ABOUT_MAX);
+    let (id, uid) = (p.event.id, p.me.user_id);
+    let (user, topics) = state
+        .db
+        .run(move |c| {
+            let user = crate::accounts::model::find_user(c, uid)?.ok_or(AppError::NotFound)?;
+            Ok((user, service::topics(c, id)?))
+        })
+        .await?;
+    let typed = typed_person(&form, &ProfileForm::from_user(&user));
+    let (clean, mut errors) = match typed.validate() {
+        Ok(clean) => (clean, FormErrors::default()),
+        Err(e) => (typed.clone(), e),
+    };
     let typed_cap = form.get("max_meetings").trim().to_string();
     let max_meetings = if typed_cap.is_empty() {
         None
@@ -211,7 +284,18 @@ pub async fn save_profile(
     };
     let directory = form.get("directory_consent") == "on";
     let matchmaking = form.get("matchmaking_consent") == "on";
-    let (id, uid) = (p.event.id, p.me.user_id);
+    let mut interests = form.ids("interests");
+    // The topic typed into "Add a topic" (the browser offers every name as you type).
+    let add_topic = form.get("add_topic").trim().to_string();
+    if !add_topic.is_empty() {
+        match topic_by_name(&topics, &add_topic) {
+            Some(t) => interests.push(t.id),
+            None => errors.add(
+                "add_topic",
+                format!("No topic of this event is called \u{201c}{add_topic}\u{201d}: pick a name from the list as you type, or tick the topics below."),
+            ),
+        }
+    }
     // Only the slots the form showed change: one added since the page was loaded keeps its
     // earlier state (available) instead of turning unavailable because it had no tick box.
     let shown = form.ids("slot_shown");
@@ -220,23 +304,28 @@ pub async fn save_profile(
     let mut unavailable: Vec<i64> = stored.into_iter().filter(|s| !shown.contains(s)).collect();
     unavailable.extend(shown.iter().filter(|s| !available.contains(s)));
     let input = service::ProfileInput {
-        about,
         max_meetings,
         meet_during_sessions: form.get("meet_during_sessions") == "on",
-        interests: form.ids("interests"),
+        interests,
         unavailable,
     };
     if !errors.is_empty() {
-        let typed = ProfileData {
-            about: input.about.clone(),
+        let typed_profile = ProfileData {
             max_meetings,
             meet_during_sessions: input.meet_during_sessions,
             interests: input.interests.clone(),
             opportunities: Vec::new(),
             unavailable: input.unavailable.clone(),
         };
-        let refused =
-            ProfileRefusal { errors, typed: Some(typed), max_meetings: Some(typed_cap), ..Default::default() };
+        let refused = ProfileRefusal {
+            errors,
+            typed: Some(typed_profile),
+            person: Some(typed),
+            consents: Some((directory, matchmaking)),
+            max_meetings: Some(typed_cap),
+            add_topic,
+            ..Default::default()
+        };
         return profile_page(p, &state, UNPROCESSABLE, refused).await;
     }
     let (base_url, event, was_in) = (state.base_url.clone(), p.event.clone(), p.me.matchmaking);
@@ -245,6 +334,7 @@ pub async fn save_profile(
         .run(move |c| {
             use diesel::prelude::*;
             crate::db::write_transaction(c, |c| {
+                crate::accounts::service::update_profile(c, uid, &clean)?;
                 service::save_profile(c, id, uid, &input)?;
                 diesel::update(r::table.filter(r::event_id.eq(id).and(r::user_id.eq(uid))))
                     .set((r::directory_consent.eq(directory), r::matchmaking_consent.eq(matchmaking)))
@@ -268,9 +358,9 @@ pub async fn save_profile(
                 ),
             );
         }
-        None => p.ctx.flash("success", "Your matchmaking profile is saved."),
+        None => p.ctx.flash("success", "Your profile is saved."),
     }
-    Ok(redirect(&format!("{}/matchmaking", base(&p.event))))
+    Ok(redirect(&format!("{}/profile", base(&p.event))))
 }
 
 pub async fn add_opportunity(
@@ -295,7 +385,7 @@ pub async fn add_opportunity(
     match state.db.run(move |c| service::add_opportunity(c, id, uid, &input)).await? {
         Ok(()) => {
             p.ctx.flash("success", "The opportunity is added to your profile.");
-            Ok(redirect(&format!("{}/matchmaking#opportunities", base(&p.event))))
+            Ok(redirect(&format!("{}/profile#opportunities", base(&p.event))))
         }
         Err(msg) => {
             let mut e = FormErrors::default();
@@ -316,7 +406,7 @@ pub async fn delete_opportunity(
     let (id, uid) = (p.event.id, p.me.user_id);
     state.db.run(move |c| service::delete_opportunity(c, id, uid, oid)).await?;
     p.ctx.flash("success", "The opportunity is removed.");
-    Ok(redirect(&format!("{}/matchmaking#opportunities", base(&p.event))))
+    Ok(redirect(&format!("{}/profile#opportunities", base(&p.event))))
 }
 
 // ---------- matches ----------
@@ -330,6 +420,36 @@ struct MatchesPage {
     booking_problem: Option<String>,
     suggestions: Vec<SuggestionView>,
     has_profile: bool,
+    states: HashMap<i64, PairState>,
+}
+
+impl MatchesPage {
+    fn state(&self, uid: &i64) -> Option<&PairState> {
+        self.states.get(uid)
+    }
+    fn my_limit(&self) -> Option<String> {
+        my_limit(&self.states)
+    }
+}
+
+/// The viewer's own meeting limit, when it stops every request: a list says it once, on top.
+fn my_limit(states: &HashMap<i64, PairState>) -> Option<String> {
+    states.values().find_map(|s| match s {
+        PairState::AtMyLimit(why) => Some(why.clone()),
+        _ => None,
+    })
+}
+
+/// The viewer's state with each of `others` (see `service::pair_states`).
+async fn states_with(state: &State, p: &Participant, others: Vec<Person>) -> AppResult<HashMap<i64, PairState>> {
+    let (event, settings, me) = (p.event.clone(), p.settings.clone(), p.me.clone());
+    state
+        .db
+        .run(move |c| {
+            let refs: Vec<&Person> = others.iter().collect();
+            service::pair_states(c, &event, &settings, &me, &refs)
+        })
+        .await
 }
 
 pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
@@ -340,7 +460,8 @@ pub async fn matches(authed: Authed, state: State, slug: web::Path<String>) -> A
         pool.profiles.iter().any(|pr| pr.id == uid && (!pr.interests.is_empty() || !pr.opportunities.is_empty()));
     let suggestions = service::suggestions_for(&pool, uid, 25);
     let booking_problem = p.settings.booking_problem(&p.event, crate::db::now());
-    render(&MatchesPage { ctx: p.ctx, event: p.event, me: p.me, booking_problem, suggestions, has_profile })
+    let states = states_with(&state, &p, suggestions.iter().map(|s| s.person.clone()).collect()).await?;
+    render(&MatchesPage { ctx: p.ctx, event: p.event, me: p.me, booking_problem, suggestions, has_profile, states })
 }
 
 // ---------- directory and person pages ----------
@@ -358,9 +479,16 @@ struct DirectoryPage {
     topics: Vec<Topic>,
     sectors: &'static [(&'static str, &'static str)],
     countries: Vec<(&'static str, &'static str)>,
+    states: HashMap<i64, PairState>,
 }
 
 impl DirectoryPage {
+    fn state(&self, uid: &i64) -> Option<&PairState> {
+        self.states.get(uid)
+    }
+    fn my_limit(&self) -> Option<String> {
+        my_limit(&self.states)
+    }
     fn topic_name(&self, id: &i64) -> &str {
         self.topics.iter().find(|t| t.id == *id).map_or("", |t| t.name.as_str())
     }
@@ -381,12 +509,13 @@ pub async fn directory(
         return Err(AppError::BadRequest("The search text is too long (at most 200 characters).".into()));
     }
     let pool = snapshot(&state, p.event.id).await?;
-    let found = service::directory(&pool, &q);
+    let found = service::directory(&pool, &q, p.me.user_id);
     let total = found.len();
     let pages = total.div_ceil(DIRECTORY_PAGE).max(1);
     let page = q.page.trim().parse::<usize>().unwrap_or(1).clamp(1, pages);
     let shown: Vec<usize> = found.into_iter().skip((page - 1) * DIRECTORY_PAGE).take(DIRECTORY_PAGE).collect();
     let entries = service::entries(&pool, &shown);
+    let states = states_with(&state, &p, entries.iter().map(|e| e.person.clone()).collect()).await?;
     // Only the countries somebody in the directory comes from.
     let countries =
         countries().iter().copied().filter(|(code, _)| pool.countries.contains(*code) || q.country == *code).collect();
@@ -401,6 +530,7 @@ pub async fn directory(
         topics: pool.topics.clone(),
         sectors: SECTORS,
         countries,
+        states,
     })
 }
 
@@ -413,11 +543,12 @@ struct PersonPage {
     ctx: PageCtx,
     event: Event,
     person: Person,
-    about: String,
     opportunities: Vec<(super::model::Opportunity, Vec<i64>)>,
     interests: Vec<i64>,
     topics: Vec<Topic>,
-    can_request: Option<String>,
+    is_me: bool,
+    pair: PairState,
+    strength: Option<Strength>,
     reasons: Vec<String>,
     message: String,
     errors: FormErrors,
@@ -438,8 +569,8 @@ async fn person_page(
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
     let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.writes());
-    let me_in_matchmaking = p.me.matchmaking;
-    let (person, data, topics, reasons) = state
+    let (event, settings, me) = (p.event.clone(), p.settings.clone(), p.me.clone());
+    let (person, data, topics, matched, pair) = state
         .db
         .run(move |c| {
             let person = service::find_person(c, id, other)?;
@@ -448,22 +579,19 @@ async fn person_page(
                 person.filter(|x| x.directory || x.matchmaking || x.user_id == uid).ok_or(AppError::NotFound)?;
             let data = service::profile(c, id, other)?;
             let topics = service::topics(c, id)?;
-            let reasons = if me_in_matchmaking && person.matchmaking && other != uid {
+            let matched = if me.matchmaking && person.matchmaking && other != uid {
                 service::reasons_for(&*pools.get(c, id, generation)?, uid, other)
             } else {
-                Vec::new()
+                None
             };
-            Ok((person, data, topics, reasons))
+            let mut states = service::pair_states(c, &event, &settings, &me, &[&person])?;
+            let pair = states.remove(&other).unwrap_or(PairState::Cannot(String::new()));
+            Ok((person, data, topics, matched, pair))
         })
         .await?;
-    let can_request = if person.user_id == p.me.user_id {
-        Some("This is you.".to_string())
-    } else if !p.me.matchmaking {
-        Some("Turn on matchmaking in your profile to request meetings.".into())
-    } else if !person.matchmaking {
-        Some(format!("{} does not take part in matchmaking.", person.name))
-    } else {
-        p.settings.booking_problem(&p.event, crate::db::now())
+    let (strength, reasons) = match matched {
+        Some((st, r)) => (Some(st), r),
+        None => (None, Vec::new()),
     };
     render_status(
         status,
@@ -471,11 +599,12 @@ async fn person_page(
             ctx: p.ctx,
             event: p.event,
             person,
-            about: data.about,
             opportunities: data.opportunities,
             interests: data.interests,
             topics,
-            can_request,
+            is_me: other == p.me.user_id,
+            pair,
+            strength,
             reasons,
             message,
             errors,

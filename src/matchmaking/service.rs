@@ -349,7 +349,6 @@ fn confirmed(c: &mut DbConn, event_id: i64, only: Option<i64>) -> Result<Vec<Per
 /// A person's matchmaking profile for one event.
 #[derive(Debug, Clone, Default)]
 pub struct ProfileData {
-    pub about: String,
     pub max_meetings: Option<i32>,
     pub meet_during_sessions: bool,
     pub interests: Vec<i64>,
@@ -358,12 +357,9 @@ pub struct ProfileData {
 }
 
 pub fn profile(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<ProfileData, AppError> {
-    let row: Option<(String, Option<i32>, bool)> = mp::table
-        .find((event_id, user_id))
-        .select((mp::about, mp::max_meetings, mp::meet_during_sessions))
-        .first(c)
-        .optional()?;
-    let (about, max_meetings, meet_during_sessions) = row.unwrap_or_default();
+    let row: Option<(Option<i32>, bool)> =
+        mp::table.find((event_id, user_id)).select((mp::max_meetings, mp::meet_during_sessions)).first(c).optional()?;
+    let (max_meetings, meet_during_sessions) = row.unwrap_or_default();
     let interests =
         pi::table.filter(pi::event_id.eq(event_id).and(pi::user_id.eq(user_id))).select(pi::topic_id).load(c)?;
     let unavailable = un::table
@@ -372,7 +368,7 @@ pub fn profile(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<ProfileDat
         .select(un::slot_id)
         .load(c)?;
     let opportunities = opportunities_of(c, event_id, &[user_id])?.remove(&user_id).unwrap_or_default();
-    Ok(ProfileData { about, max_meetings, meet_during_sessions, interests, opportunities, unavailable })
+    Ok(ProfileData { max_meetings, meet_during_sessions, interests, opportunities, unavailable })
 }
 
 /// Each person's opportunities with their topic ids.
@@ -405,7 +401,6 @@ fn opportunities_of(c: &mut DbConn, event_id: i64, user_ids: &[i64]) -> Result<O
 }
 
 pub struct ProfileInput {
-    pub about: String,
     pub max_meetings: Option<i32>,
     /// The scheduler may place meetings during the sessions in the person's agenda.
     pub meet_during_sessions: bool,
@@ -423,7 +418,6 @@ pub fn save_profile(c: &mut DbConn, event_id: i64, user_id: i64, p: &ProfileInpu
                 .values((
                     mp::event_id.eq(event_id),
                     mp::user_id.eq(user_id),
-                    mp::about.eq(&p.about),
                     mp::max_meetings.eq(p.max_meetings),
                     mp::meet_during_sessions.eq(p.meet_during_sessions),
                     mp::updated_at.eq(now()),
@@ -432,7 +426,6 @@ pub fn save_profile(c: &mut DbConn, event_id: i64, user_id: i64, p: &ProfileInpu
         } else {
             diesel::update(mp::table.find((event_id, user_id)))
                 .set((
-                    mp::about.eq(&p.about),
                     mp::max_meetings.eq(p.max_meetings),
                     mp::meet_during_sessions.eq(p.meet_during_sessions),
                     mp::updated_at.eq(now()),
@@ -509,7 +502,6 @@ pub struct Pool {
     pub interests: HashMap<i64, Vec<i64>>,
     /// Every confirmed participant (the directory's source), matchmaking or not.
     pub everyone: Vec<Person>,
-    pub abouts: HashMap<i64, String>,
     /// The event's topics in their order, for the pages that show them.
     pub topics: Vec<Topic>,
     /// The countries somebody in the directory comes from (the directory's country filter).
@@ -584,8 +576,6 @@ pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, 
         allow_same_organisation: settings.allow_same_organisation,
         excluded: declined,
     };
-    let abouts: HashMap<i64, String> =
-        mp::table.filter(mp::event_id.eq(event_id)).select((mp::user_id, mp::about)).load(c)?.into_iter().collect();
     let matcher = engine::Matcher::new(&profiles, &params);
     let countries =
         everyone.iter().filter(|p| p.directory && !p.country.is_empty()).map(|p| p.country.clone()).collect();
@@ -599,7 +589,6 @@ pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, 
         opportunities,
         interests,
         everyone,
-        abouts,
         topics,
         countries,
         matcher,
@@ -615,8 +604,9 @@ pub struct SuggestionView {
 }
 
 impl SuggestionView {
-    pub fn score_label(&self) -> String {
-        format!("{:.1}", self.score)
+    /// The score as people read it: "Strong match", "Good match", "Possible match".
+    pub fn strength(&self) -> Strength {
+        Strength::of(self.score)
     }
 }
 
@@ -689,10 +679,12 @@ fn nonempty<'a>(s: &'a str, or: &'a str) -> &'a str {
     }
 }
 
-/// Why `viewer` and `other` match, in words (empty when they do not).
-pub fn reasons_for(pool: &Pool, viewer: i64, other: i64) -> Vec<String> {
-    let (Some(me), Some(them)) = (pool.person(viewer), pool.person(other)) else { return Vec::new() };
-    pool.matcher.explain(viewer, other).map(|s| reason_words(pool, me, them, &s.reasons)).unwrap_or_default()
+/// How well and why `viewer` and `other` match, in words (None when they do not).
+pub fn reasons_for(pool: &Pool, viewer: i64, other: i64) -> Option<(Strength, Vec<String>)> {
+    let (me, them) = (pool.person(viewer)?, pool.person(other)?);
+    let s = pool.matcher.explain(viewer, other)?;
+    let words = reason_words(pool, me, them, &s.reasons);
+    (!words.is_empty()).then(|| (Strength::of(s.score), words))
 }
 
 pub fn suggestions_for(pool: &Pool, viewer: i64, limit: usize) -> Vec<SuggestionView> {
@@ -745,7 +737,7 @@ pub struct DirectoryEntry {
 
 /// The people who agreed to appear in the directory, filtered (from a snapshot: no queries),
 /// as positions in `pool.everyone`; `entries` makes the page's entries from them.
-pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<usize> {
+pub fn directory(pool: &Pool, q: &DirectoryQuery, viewer: i64) -> Vec<usize> {
     let needle = q.q.trim().to_lowercase();
     let topic: Option<i64> = q.topic.trim().parse().ok();
     let kind = match q.kind.as_str() {
@@ -755,7 +747,8 @@ pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<usize> {
     let none_opps = Vec::new();
     let none_ints = Vec::new();
     let mut out = Vec::new();
-    for (i, p) in pool.everyone.iter().enumerate().filter(|(_, p)| p.directory) {
+    // The viewer is not among the people they look for.
+    for (i, p) in pool.everyone.iter().enumerate().filter(|(_, p)| p.directory && p.user_id != viewer) {
         if (!q.sector.is_empty() && p.sector != q.sector) || (!q.country.is_empty() && p.country != q.country) {
             continue;
         }
@@ -772,10 +765,6 @@ pub fn directory(pool: &Pool, q: &DirectoryQuery) -> Vec<usize> {
         }
         if !needle.is_empty() {
             let mut hay = format!("{} {} {} {}", p.name, p.organisation, p.job_title, p.bio);
-            if let Some(a) = pool.abouts.get(&p.user_id) {
-                hay.push(' ');
-                hay.push_str(a);
-            }
             for (o, _) in opps {
                 hay.push(' ');
                 hay.push_str(&o.title);
@@ -962,6 +951,117 @@ pub fn request_meeting(
         crate::mail::enqueue(c, &email, &name, &mail)?;
         Ok(Ok(id))
     })
+}
+
+/// Where `me` stands with each of `others`, by user id: a meeting, a request either way, or
+/// whether a request may be sent, with the rules of `request_meeting` in its order, so that the
+/// pages offer the button only when sending would succeed. A fixed number of queries however
+/// many people are listed.
+pub fn pair_states(
+    c: &mut DbConn,
+    event: &Event,
+    s: &Settings,
+    me: &Person,
+    others: &[&Person],
+) -> Result<HashMap<i64, PairState>, AppError> {
+    let uid = me.user_id;
+    let short = |t: NaiveDateTime| event.local(t).format("%a %-d %b, %H:%M").to_string();
+    // Newest first, so the first request of a pair is its latest.
+    let requests = requests_of(c, event.id, uid)?;
+    let drafted: BTreeSet<(i64, i64)> = m::table
+        .filter(m::event_id.eq(event.id).and(m::a_user.eq(uid).or(m::b_user.eq(uid))))
+        .select((m::a_user, m::b_user))
+        .load::<(i64, i64)>(c)?
+        .into_iter()
+        .collect();
+    let published: HashMap<i64, published::PublishedMeeting> = published::rows_of(c, event.id, uid)?
+        .into_iter()
+        .filter(|row| row.active)
+        .map(|row| (row.partner_of(uid), row))
+        .collect();
+    let mut ids: Vec<i64> = others.iter().map(|p| p.user_id).collect();
+    ids.push(uid);
+    let counts = meeting_counts(c, event.id, &ids)?;
+    let caps: HashMap<i64, Option<i32>> = mp::table
+        .filter(mp::event_id.eq(event.id).and(mp::user_id.eq_any(&ids)))
+        .select((mp::user_id, mp::max_meetings))
+        .load::<(i64, Option<i32>)>(c)?
+        .into_iter()
+        .collect();
+    let cap = |u: i64| caps.get(&u).copied().flatten().map_or(s.max_meetings, |n| n.min(s.max_meetings));
+    let at_cap = |u: i64| counts.get(&u).copied().unwrap_or(0) >= cap(u);
+    let booking = s.booking_problem(event, now());
+    let mut out = HashMap::new();
+    for other in others {
+        let o = other.user_id;
+        let between: Vec<&MeetingRequest> = requests
+            .iter()
+            .filter(|q| (q.from_user == o && q.to_user == uid) || (q.from_user == uid && q.to_user == o))
+            .collect();
+        let open = between.iter().find(|q| q.status == "pending" || q.status == "accepted");
+        let state = if let Some(row) = published.get(&o) {
+            PairState::Meet { when: published::when_label(event, row.starts_at, row.ends_at, row.table_no) }
+        } else if let Some(q) = open {
+            match (q.status.as_str(), q.from_user == uid) {
+                ("pending", true) => PairState::Asked { request_id: q.id, on: short(q.created_at) },
+                ("pending", false) => PairState::AskedBy { request_id: q.id },
+                _ if drafted.contains(&ordered(uid, o)) => PairState::Planned,
+                _ => PairState::Waiting { request_id: q.id },
+            }
+        } else if drafted.contains(&ordered(uid, o)) {
+            PairState::Planned
+        } else if let Some(why) = booking.clone() {
+            PairState::Cannot(why)
+        } else if o == uid {
+            PairState::Cannot("This is you.".into())
+        } else if !me.matchmaking {
+            PairState::Cannot("Turn on matchmaking in your profile to request meetings.".into())
+        } else if !other.matchmaking {
+            PairState::Cannot(format!("{} does not take part in matchmaking.", other.name))
+        } else if !s.allow_same_organisation && same_org(me, other) {
+            PairState::Cannot("Meetings within your own organisation are not part of this event's matchmaking.".into())
+        } else if at_cap(uid) {
+            PairState::AtMyLimit(format!(
+                "You are at your limit of {} meeting{}: raise it on your profile{} or cancel a meeting to ask for another.",
+                cap(uid),
+                if cap(uid) == 1 { "" } else { "s" },
+                if cap(uid) < s.max_meetings { format!(" (up to {})", s.max_meetings) } else { String::new() }
+            ))
+        } else if at_cap(o) {
+            PairState::Cannot(format!("{} already has as many meetings as they take.", other.name))
+        } else {
+            let mine = between.iter().find(|q| q.from_user == uid);
+            let declined_on =
+                mine.filter(|q| q.status == "declined").map(|q| short(q.responded_at.unwrap_or(q.created_at)));
+            PairState::CanAsk { declined_on }
+        };
+        out.insert(o, state);
+    }
+    Ok(out)
+}
+
+/// Meetings of each of `users` over the draft and the published version together, each pair
+/// once (what the caps count, as `Occupancy` does).
+fn meeting_counts(c: &mut DbConn, event_id: i64, users: &[i64]) -> Result<HashMap<i64, i32>, AppError> {
+    let mut pairs: BTreeSet<(i64, i64)> = m::table
+        .filter(m::event_id.eq(event_id).and(m::a_user.eq_any(users).or(m::b_user.eq_any(users))))
+        .select((m::a_user, m::b_user))
+        .load::<(i64, i64)>(c)?
+        .into_iter()
+        .collect();
+    pairs.extend(
+        pm::table
+            .filter(pm::event_id.eq(event_id).and(pm::active.eq(true)).and(pm::slot_id.is_not_null()))
+            .filter(pm::a_user.eq_any(users).or(pm::b_user.eq_any(users)))
+            .select((pm::a_user, pm::b_user))
+            .load::<(i64, i64)>(c)?,
+    );
+    let mut count: HashMap<i64, i32> = HashMap::new();
+    for (a, b) in pairs {
+        *count.entry(a).or_default() += 1;
+        *count.entry(b).or_default() += 1;
+    }
+    Ok(count)
 }
 
 fn same_org(a: &Person, b: &Person) -> bool {
@@ -1922,9 +2022,28 @@ pub fn visible_entries(c: &mut DbConn, event: &Event, user_id: i64) -> Result<Ve
 pub fn send_top_matches(c: &mut DbConn, base_url: &str, event: &Event, actor: i64) -> Result<usize, AppError> {
     let s = settings(c, event.id)?;
     let pool = pool(c, event.id, &s)?;
+    // Nobody is recommended someone they already meet or have a request with (either way).
+    let mut params = pool.params.clone();
+    params.excluded.extend(
+        mr::table
+            .filter(mr::event_id.eq(event.id).and(mr::status.eq_any(["pending", "accepted"])))
+            .select((mr::from_user, mr::to_user))
+            .load::<(i64, i64)>(c)?,
+    );
+    params
+        .excluded
+        .extend(m::table.filter(m::event_id.eq(event.id)).select((m::a_user, m::b_user)).load::<(i64, i64)>(c)?);
+    params.excluded.extend(
+        pm::table.filter(pm::event_id.eq(event.id).and(pm::active.eq(true))).select((pm::a_user, pm::b_user)).load::<(
+            i64,
+            i64,
+        )>(
+            c
+        )?,
+    );
     crate::db::write_transaction(c, |c| {
         let mut sent = 0;
-        for (uid, list) in engine::suggest_all(&pool.profiles, &pool.params, 5) {
+        for (uid, list) in engine::suggest_all(&pool.profiles, &params, 5) {
             let Some(me) = pool.person(uid) else { continue };
             if list.is_empty() {
                 continue;
@@ -1939,7 +2058,8 @@ pub fn send_top_matches(c: &mut DbConn, base_url: &str, event: &Event, actor: i6
                     } else {
                         format!(" ({})", other.organisation)
                     };
-                    Some(format!("{}{org}: {why}", other.name))
+                    let strength = Strength::of(sg.score).label().to_lowercase();
+                    Some(format!("{}{org}, {strength}: {why}", other.name))
                 })
                 .collect();
             let (email, name) = contact(c, uid)?;
@@ -2043,7 +2163,6 @@ pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value
             .collect();
         out.push(json!({
             "event": event.title,
-            "about": p.about,
             "max_meetings": p.max_meetings,
             "interests": topic_names(&p.interests),
             "opportunities": p.opportunities.iter().map(|(o, ts)| json!({ "kind": o.kind, "title": o.title, "description": o.description, "topics": topic_names(ts) })).collect::<Vec<_>>(),

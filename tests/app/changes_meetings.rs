@@ -221,7 +221,6 @@ async fn accepting_at_ones_own_cap_is_refused_with_how_to_raise_it() {
             .values((
                 match_profiles::event_id.eq(ev.id),
                 match_profiles::user_id.eq(p[1].0),
-                match_profiles::about.eq(""),
                 match_profiles::max_meetings.eq(Some(1)),
                 match_profiles::updated_at.eq(liaison::db::now()),
             ))

@@ -647,8 +647,7 @@ fn none_control(what: &str, values: Vec<String>, multi_line: bool) {
 /// field has only LF and TAB as control characters.
 fn assert_nothing_broken_stored(app: &TestApp) {
     use liaison::db::schema::{
-        match_profiles as mp, meeting_requests as mr, opportunities as op, registration_questions as rq,
-        session_speakers as sp,
+        meeting_requests as mr, opportunities as op, registration_questions as rq, session_speakers as sp,
     };
     app.with_conn(|c| {
         let one = |v: diesel::QueryResult<Vec<String>>| v.expect("column");
@@ -675,7 +674,6 @@ fn assert_nothing_broken_stored(app: &TestApp) {
         none_control("questions.options", one(rq::table.select(rq::options).load(c)), true);
         none_control("opportunities.title", one(op::table.select(op::title).load(c)), false);
         none_control("opportunities.description", one(op::table.select(op::description).load(c)), true);
-        none_control("match_profiles.about", one(mp::table.select(mp::about).load(c)), true);
         none_control("meeting_requests.message", one(mr::table.select(mr::message).load(c)), true);
         none_control("invitations.email", one(inv::table.select(inv::email).load(c)), false);
         none_control("outbox.subject", one(outbox::table.select(outbox::subject).load(c)), false);
@@ -887,15 +885,15 @@ async fn control_characters_in_every_form_field_give_no_5xx_and_store_nothing_th
         ),
         case(
             Who::Participant,
-            p("/matchmaking"),
+            p("/profile"),
             &[
                 ("matchmaking_consent", "on"),
                 ("directory_consent", "on"),
-                ("about", "Tumour lab\nin Ghent"),
+                ("bio", "Tumour lab\nin Ghent"),
                 ("interests", &topic_s),
                 ("max_meetings", ""),
             ],
-            &["about", "max_meetings", "interests"],
+            &["bio", "max_meetings", "interests"],
         ),
         case(
             Who::Participant,

@@ -23,6 +23,7 @@ mod hardening_sessions;
 mod journeys;
 mod journeys_grid;
 mod journeys_hub;
+mod journeys_profile;
 mod keyboard;
 mod mail;
 mod matchmaking;

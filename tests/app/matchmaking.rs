@@ -300,7 +300,7 @@ async fn only_consenting_people_appear_in_the_directory_and_suggestions_and_no_a
     let ev = create_event(&org, "Privacy Forum").await;
     open_matchmaking(&org, &ev, "5", "6", &[(at(11, "09:00"), at(11, "10:00"))]).await;
     let onc = topic(&app, &ev, "Oncology");
-    let (_, _, me) = participant(&app, &ev, "Mia Me", "Org A", "academia", true, true).await;
+    let (me_id, _, me) = participant(&app, &ev, "Mia Me", "Org A", "academia", true, true).await;
     let (both_id, _, both) = participant(&app, &ev, "Bo Both", "Org B", "pharma", true, true).await;
     let (dir_id, _, dir_only) = participant(&app, &ev, "Dee Directory", "Org C", "pharma", true, false).await;
     let (mm_id, _, mm_only) = participant(&app, &ev, "Max Matchmaking", "Org D", "pharma", false, true).await;
@@ -331,13 +331,17 @@ async fn only_consenting_people_appear_in_the_directory_and_suggestions_and_no_a
     let n: i64 = app.with_conn(|c| mr::table.count().get_result(c).expect("requests"));
     assert_eq!(n, 0);
     // Filters: by kind and topic, by search text.
+    // (Mia is the one who seeks, but the directory never lists the viewer.)
     let offers = me.get(&ev.public(&format!("/directory?kind=request&topic={onc}"))).await;
-    assert!(offers.has("Mia Me") && !offers.has(&format!("id=\"person-{both_id}\"")));
+    assert!(offers.has("0 participants") && !offers.has(&format!("id=\"person-{both_id}\"")));
+    assert!(!offers.has(&format!("id=\"person-{me_id}\"")) && !dir.has(&format!("id=\"person-{me_id}\"")));
+    let seekers = both.get(&ev.public(&format!("/directory?kind=request&topic={onc}"))).await;
+    assert!(seekers.has(&format!("id=\"person-{me_id}\"")) && !seekers.has(&format!("id=\"person-{both_id}\"")));
     let search = me.get(&ev.public("/directory?q=org+c")).await;
     assert!(search.has(&format!("id=\"person-{dir_id}\"")) && !search.has(&format!("id=\"person-{both_id}\"")));
     // People without a confirmed registration get no matchmaking page.
     let outsider = app.quick_user("Otto Outsider", &email("otto"), "attendee").await;
-    for p in ["/matches", "/directory", "/meetings", "/matchmaking"] {
+    for p in ["/matches", "/directory", "/meetings", "/profile"] {
         let r = outsider.get(&ev.public(p)).await;
         assert_eq!(r.status, 403, "{p}");
         assert!(!r.has("Bo Both"));
