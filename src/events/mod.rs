@@ -12,6 +12,7 @@ pub mod questions;
 pub mod registrants;
 pub mod registration;
 pub mod service;
+pub mod ticket;
 
 use actix_web::web;
 
