@@ -291,10 +291,11 @@ pub async fn register_submit(
         country: p.country,
     };
     let (uid, base, invitation) = (user.id, state.base_url.clone(), form.get("invitation").to_string());
+    let tickets = state.tickets.clone();
     let result = state
         .db
         .run(move |c| {
-            let r = registration::register(c, &base, id, uid, &input)?;
+            let r = registration::register(c, &base, &tickets, id, uid, &input)?;
             if r.is_ok() && !invitation.is_empty() {
                 if let Some((inv_id, _, _, ev)) = service::find_invitation(c, &invitation, "attendee")? {
                     if ev.id == id {
@@ -365,8 +366,8 @@ pub async fn mine(Authed(ctx, user): Authed, state: State) -> AppResult<HttpResp
 }
 
 pub async fn cancel(Authed(ctx, user): Authed, state: State, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (id, uid, base) = (id.into_inner(), user.id, state.base_url.clone());
-    match state.db.run(move |c| registration::cancel_own(c, &base, id, uid)).await? {
+    let (id, uid, base, tickets) = (id.into_inner(), user.id, state.base_url.clone(), state.tickets.clone());
+    match state.db.run(move |c| registration::cancel_own(c, &base, &tickets, id, uid)).await? {
         CancelOwn::Cancelled => {
             state.wake_mailer();
             ctx.flash("success", "Your registration is cancelled. A confirmation is on its way by e-mail.");
