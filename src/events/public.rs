@@ -333,6 +333,8 @@ struct MineRow {
     event: Event,
     position: Option<i64>,
     can_cancel: bool,
+    /// The person's own ticket (code, QR code as SVG) while they hold a seat.
+    ticket: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -344,6 +346,7 @@ struct MinePage {
 }
 
 async fn mine_page(ctx: PageCtx, state: &State, uid: i64, refusal: Option<String>) -> AppResult<HttpResponse> {
+    let tickets = state.tickets.clone();
     let rows = state
         .db
         .run(move |c| {
@@ -352,7 +355,12 @@ async fn mine_page(ctx: PageCtx, state: &State, uid: i64, refusal: Option<String
             for (reg, event) in registrants::of_user(c, uid)? {
                 let position = registration::shown_position(c, &event, &reg)?;
                 let can_cancel = reg.status().is_active() && registration::frozen(&event, t).is_none();
-                out.push(MineRow { reg, event, position, can_cancel });
+                let ticket = reg.holds_entry(&event).then(|| {
+                    let code = super::ticket::code(&tickets, reg.id);
+                    let svg = super::ticket::qr_svg(&code);
+                    (code, svg)
+                });
+                out.push(MineRow { reg, event, position, can_cancel, ticket });
             }
             Ok(out)
         })
