@@ -124,7 +124,7 @@ pub fn search(c: &mut DbConn, key: &TicketKey, event_id: i64, q: &str) -> Result
 /// (checked in, confirmed) at the event.
 pub fn counts(c: &mut DbConn, event_id: i64) -> Result<(i64, i64), AppError> {
     let confirmed = r::table.filter(r::event_id.eq(event_id).and(r::status.eq(RegStatus::Confirmed.as_str())));
-    let all: i64 = confirmed.clone().count().get_result(c)?;
+    let all: i64 = confirmed.count().get_result(c)?;
     let attended: i64 = confirmed.filter(r::attended_at.is_not_null()).count().get_result(c)?;
     Ok((attended, all))
 }
