@@ -103,6 +103,10 @@ pub fn search(c: &mut DbConn, key: &TicketKey, event_id: i64, q: &str) -> Result
     if ticket::looks_like_code(q) {
         return Ok((Lookup::NoTicket, Vec::new()));
     }
+    // Punctuation alone names nobody (and must not become a pattern that matches everyone).
+    if !q.chars().any(char::is_alphanumeric) {
+        return Ok((Lookup::Words, Vec::new()));
+    }
     let filter = Filter { q: q.to_string(), ..Default::default() };
     let mut rows: Vec<Found> = registrants::list(c, event_id, &filter)?
         .into_iter()

@@ -20,6 +20,7 @@ mod hardening_mail;
 mod hardening_privacy;
 mod hardening_sessions;
 mod journeys;
+mod journeys_desk;
 mod mail;
 mod matchmaking;
 mod platform;
