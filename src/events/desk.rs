@@ -121,7 +121,6 @@ pub fn search(c: &mut DbConn, key: &TicketKey, event_id: i64, q: &str) -> Result
         .collect();
     // Those who can be checked in first, then by name.
     rows.sort_by_cached_key(|f| (!f.can_check_in(), f.name.to_lowercase()));
-    rows.truncate(RESULTS_MAX);
     Ok((Lookup::Words, rows))
 }
 
@@ -151,6 +150,8 @@ struct DeskPage {
     q: String,
     lookup: Lookup,
     results: Vec<Found>,
+    /// How many more matched than are shown.
+    more: usize,
     checked_in: i64,
     confirmed: i64,
 }
@@ -158,9 +159,11 @@ struct DeskPage {
 pub async fn desk(o: OrganiserCtx, state: State, query: web::Query<DeskQuery>) -> AppResult<HttpResponse> {
     let q = clip(&query.q);
     let (id, key, q2) = (o.event.id, state.tickets.clone(), q.clone());
-    let ((lookup, results), (checked_in, confirmed)) =
+    let ((lookup, mut results), (checked_in, confirmed)) =
         state.db.run(move |c| Ok((search(c, &key, id, &q2)?, counts(c, id)?))).await?;
-    render(&DeskPage { ctx: o.ctx, event: o.event, q, lookup, results, checked_in, confirmed })
+    let more = results.len().saturating_sub(RESULTS_MAX);
+    results.truncate(RESULTS_MAX);
+    render(&DeskPage { ctx: o.ctx, event: o.event, q, lookup, results, more, checked_in, confirmed })
 }
 
 /// One press: checks a person in (or undoes it) and returns to the desk with the search kept.

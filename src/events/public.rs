@@ -333,7 +333,8 @@ struct MineRow {
     event: Event,
     position: Option<i64>,
     can_cancel: bool,
-    /// The person's own ticket (code, QR code as SVG) while they hold a seat.
+    /// The person's own ticket (code, QR code as SVG) while they hold a seat at an event that
+    /// has not ended.
     ticket: Option<(String, String)>,
 }
 
@@ -355,7 +356,7 @@ async fn mine_page(ctx: PageCtx, state: &State, uid: i64, refusal: Option<String
             for (reg, event) in registrants::of_user(c, uid)? {
                 let position = registration::shown_position(c, &event, &reg)?;
                 let can_cancel = reg.status().is_active() && registration::frozen(&event, t).is_none();
-                let ticket = reg.holds_entry(&event).then(|| {
+                let ticket = (reg.holds_entry(&event) && t < event.ends_at).then(|| {
                     let code = super::ticket::code(&tickets, reg.id);
                     let svg = super::ticket::qr_svg(&code);
                     (code, svg)

@@ -408,7 +408,10 @@ async fn print_outs_show_badges_and_the_published_meetings_not_the_draft() {
     );
     assert!(sections[1].contains("<h2>Pia Pharma") && sections[1].contains("KU Leuven"));
     for s in &sections {
-        assert!(s.contains(&local) && s.contains(&format!("<td>{table}</td>")), "time in Brussels and table: {s}");
+        assert!(
+            s.contains(&local) && s.contains(&format!("<td><span class=\"print-label\">Table </span>{table}</td>")),
+            "time in Brussels and table: {s}"
+        );
     }
     assert!(!plans.has("Dan Draft") && !plans.has("Eve Draft"), "the draft is not printed");
 
@@ -546,4 +549,21 @@ async fn assert_no_overflow(b: &fantoccini::Client, what: &str) {
         b.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.expect("measure");
     let (scroll, inner) = (v[0].as_i64().expect("n"), v[1].as_i64().expect("n"));
     assert!(scroll <= 390 && scroll <= inner, "{what}: the page is {scroll} px wide in a {inner} px window");
+}
+
+#[actix_web::test]
+async fn a_broad_desk_search_shows_the_first_thirty_and_says_how_many_more() {
+    let (app, _sink) = TestApp::start().await;
+    let names: Vec<String> = (0..34).map(|i| format!("Marie Number{i:02}")).collect();
+    let people: Vec<(&str, &str, &str)> = names.iter().map(|n| (n.as_str(), "Org", "marie")).collect();
+    let (org, ev, p) = desk_event(&app, &people).await;
+    // Someone who cannot be checked in comes after those who can.
+    set_status(&app, p[0].1, "waitlisted");
+    let page = desk_search(&org, &ev, "marie").await;
+    let shown = listed(&page.body);
+    assert_eq!(shown.len(), 30);
+    assert!(!shown.contains(&p[0].1), "the waitlisted person is past the first thirty");
+    assert_eq!(shown[0], p[1].1, "by name");
+    assert!(page.has("4 more people match: type more of the name"), "{}", page.body);
+    assert_eq!(listed(&desk_search(&org, &ev, "Number00").await.body), vec![p[0].1]);
 }
