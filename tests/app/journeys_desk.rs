@@ -474,6 +474,9 @@ async fn browser_desk_checks_in_a_scanned_ticket_at_phone_width() {
     app.insert_registration(ev.id, uid, true, true);
     let reg = registration_id(&app, ev.id, uid);
     let code = code_of(reg);
+    let next = app.insert_user("Bo Next", &email("bo"), "attendee", "Acme", "pharma", "SE");
+    app.insert_registration(ev.id, next, true, true);
+    let next_reg = registration_id(&app, ev.id, next);
 
     let driver = crate::browser::start_driver(&path).await;
     let profile = tempfile::tempdir().expect("profile");
@@ -532,6 +535,20 @@ async fn browser_desk_checks_in_a_scanned_ticket_at_phone_width() {
         .starts_with("Checked in at"));
     assert_no_overflow(&b, "desk after check-in").await;
     assert!(attended(&app, reg).is_some());
+    // The next person in the queue scans at once: the code replaces the last one in the box.
+    let search = b.find(Locator::Id("q")).await.expect("the search box");
+    search.send_keys(&format!("{}{}", code_of(next_reg), char::from(Key::Enter))).await.expect("type");
+    b.wait()
+        .at_most(wait)
+        .for_element(Locator::Id(&format!("check-in-{next_reg}")))
+        .await
+        .expect("the next person found by ticket")
+        .click()
+        .await
+        .expect("check in");
+    let message = b.wait().at_most(wait).for_element(Locator::Id("message")).await.expect("confirmation");
+    assert_eq!(message.text().await.expect("text"), "Bo Next is checked in.");
+    assert!(attended(&app, next_reg).is_some());
     let png = b.screenshot().await.expect("screenshot");
     let out = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("desk-390.png");
     std::fs::write(&out, &png).expect("save screenshot");
