@@ -30,6 +30,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Key for the secret addresses of personal calendar feeds (derived from the cookie key).
     pub feed_key: Vec<u8>,
+    /// Key of the personal tickets shown at the registration desk (derived from the cookie key).
+    pub tickets: crate::events::ticket::TicketKey,
     pub limits: Arc<crate::web::limits::RateLimits>,
     /// Whose forwarding headers name the client (see `web::client_ip`).
     pub trusted_proxies: crate::web::limits::TrustedProxies,
@@ -88,6 +90,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         base_url: settings.base_url.clone(),
         passwords: Passwords::new(settings.hash_concurrency, settings.hash_queue_wait)?,
         feed_key: settings.cookie_key.signing().to_vec(),
+        tickets: crate::events::ticket::TicketKey::derive(settings.cookie_key.master()),
         limits: Arc::new(crate::web::limits::RateLimits::new(settings.rate_limits)),
         trusted_proxies: settings.trusted_proxies.clone(),
         pools: Arc::default(),

@@ -657,8 +657,8 @@ pub async fn delete_submit(
     if !errors.is_empty() {
         return render_status(UNPROCESSABLE, &DeletePage { ctx, errors });
     }
-    let base = state.base_url.clone();
-    match state.db.run(move |c| service::delete_account(c, &base, me.id)).await? {
+    let (base, tickets) = (state.base_url.clone(), state.tickets.clone());
+    match state.db.run(move |c| service::delete_account(c, &base, &tickets, me.id)).await? {
         Ok(()) => {
             state.wake_mailer();
             ctx.log_out();

@@ -228,7 +228,12 @@ pub enum DeleteRefusal {
 }
 
 /// Deletes the account and what is stored about the person, then says goodbye by e-mail.
-pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Result<(), DeleteRefusal>, AppError> {
+pub fn delete_account(
+    conn: &mut DbConn,
+    base_url: &str,
+    tickets: &crate::events::ticket::TicketKey,
+    uid: i64,
+) -> Result<Result<(), DeleteRefusal>, AppError> {
     crate::db::write_transaction(conn, |c| {
         let user = find_user(c, uid)?.ok_or(AppError::NotFound)?;
         if user.role() == Role::Admin {
@@ -243,7 +248,7 @@ pub fn delete_account(conn: &mut DbConn, base_url: &str, uid: i64) -> Result<Res
         // Free their seats, so the waitlist moves up as if they had cancelled.
         // Their calendar loses the event days with the goodbye e-mail below.
         let to = crate::events::emails::To { name: &user.name, email: &user.email };
-        let cancels = crate::events::registration::release_all(c, base_url, uid, to)?;
+        let cancels = crate::events::registration::release_all(c, base_url, tickets, uid, to)?;
         diesel::delete(outbox::table.filter(outbox::to_addr.eq(&user.email))).execute(c)?;
         super::erasure::erase_traces(c, &user)?;
         diesel::delete(login_attempts::table.filter(login_attempts::email.eq(&user.email))).execute(c)?;

@@ -21,6 +21,12 @@ use crate::events::service;
 /// Base of the links in the e-mails written while seeding; those e-mails are deleted again.
 const MAIL_BASE: &str = "http://demo.invalid";
 
+/// Signs the tickets in those e-mails (tickets are derived from the server's key whenever
+/// they are shown, so nothing signed with this one is kept).
+fn mail_tickets() -> crate::events::ticket::TicketKey {
+    crate::events::ticket::TicketKey::derive(MAIL_BASE.as_bytes())
+}
+
 /// Participants of the upcoming event.
 pub const MAIN_PARTICIPANTS: usize = 200;
 /// People who only came to the past event.
@@ -349,7 +355,7 @@ fn run_steps(
         let (p, user_id) = (&people[step.person], user_ids[step.person]);
         if step.cancel {
             let id = *reg_ids.get(&step.person).ok_or_else(|| anyhow!("demo: cancelling before registering"))?;
-            registration::cancel_own(c, MAIL_BASE, id, user_id)?;
+            registration::cancel_own(c, MAIL_BASE, &mail_tickets(), id, user_id)?;
         } else {
             let (answers, directory_consent, matchmaking_consent) = answer(p, step.person);
             let input = RegisterInput {
@@ -361,7 +367,7 @@ fn run_steps(
                 country: p.country.into(),
                 job_title: None,
             };
-            match registration::register(c, MAIL_BASE, event_id, user_id, &input)? {
+            match registration::register(c, MAIL_BASE, &mail_tickets(), event_id, user_id, &input)? {
                 Ok(done) => {
                     reg_ids.insert(step.person, done.registration.id);
                     diesel::update(registrations::table.find(done.registration.id))

@@ -72,6 +72,9 @@ fn event_link(base_url: &str, event: &Event) -> String {
 
 /// The e-mail for `outcome`, with its iTIP attachment where a calendar entry applies: a
 /// REQUEST with a seat, a CANCEL when a seat is lost (`had_seat`: the person held an entry).
+/// `ticket`: the person's ticket code, for an outcome that gives a seat: the e-mail shows it
+/// and attaches its QR code as a PNG, to show at the registration desk.
+#[allow(clippy::too_many_arguments)]
 pub fn outcome_mail(
     base_url: &str,
     event: &Event,
@@ -80,7 +83,8 @@ pub fn outcome_mail(
     outcome: Outcome,
     waitlist_position: Option<i64>,
     had_seat: bool,
-) -> (EventMail, Option<Attachment>) {
+    ticket: Option<&str>,
+) -> (EventMail, Vec<Attachment>) {
     let method = outcome.calendar().filter(|m| *m == Method::Request || had_seat);
     let removes = if method.is_some() { " The attached calendar update removes the entry." } else { "" };
     let t = &event.title;
@@ -143,16 +147,28 @@ pub fn outcome_mail(
             ("See the event".into(), event_link(base_url, event)),
         ),
     };
+    let mut paragraphs = paragraphs;
+    let mut details = details(event);
+    let mut files: Vec<Attachment> =
+        method.map(|m| super::ics::invitation(base_url, event, reg, m, to)).into_iter().collect();
+    if let Some(code) = ticket {
+        paragraphs.push(format!(
+            "Your ticket is {code}. Show its QR code (attached, and on your registrations page) or tell the code at the registration desk to be checked in."
+        ));
+        details.push(("Ticket".into(), code.to_string()));
+        if let Some(png) = super::ticket::qr_png(code) {
+            files.push(Attachment::binary(&format!("ticket-{code}.png"), "image/png", &png));
+        }
+    }
     let mail = EventMail {
         subject,
         name: to.name.to_string(),
         paragraphs,
-        details: details(event),
+        details,
         action: Some(action),
         signature: format!("The organisers of {t}, via Liaison"),
     };
-    let attachment = method.map(|m| super::ics::invitation(base_url, event, reg, m, to));
-    (mail, attachment)
+    (mail, files)
 }
 
 /// What happened to the event as a whole, for its registrants.

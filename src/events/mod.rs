@@ -2,17 +2,20 @@
 //! register with capacity, waitlist and approval, and are told by e-mail what happened.
 
 pub mod csv;
+pub mod desk;
 pub mod emails;
 pub mod hub;
 pub mod ics;
 pub mod model;
 pub mod notices;
 pub mod organise;
+pub mod print;
 pub mod public;
 pub mod questions;
 pub mod registrants;
 pub mod registration;
 pub mod service;
+pub mod ticket;
 
 use actix_web::web;
 
@@ -45,6 +48,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organise/events/{id}/registrants", web::get().to(o::registrants))
         .route("/organise/events/{id}/registrants", web::post().to(o::registrant_action))
         .route("/organise/events/{id}/registrants.csv", web::get().to(o::export_csv))
+        .route("/organise/events/{id}/desk", web::get().to(desk::desk))
+        .route("/organise/events/{id}/desk/check-in", web::post().to(desk::check_in))
+        .route("/organise/events/{id}/print", web::get().to(print::index))
+        .route("/organise/events/{id}/print/badges", web::get().to(print::badges_page))
+        .route("/organise/events/{id}/print/plans", web::get().to(print::plans_page))
+        .route("/organise/events/{id}/print/tables", web::get().to(print::tables_page))
         .route("/organise/events/{id}/import", web::get().to(o::import_page))
         .route("/organise/events/{id}/import", web::post().to(o::import))
         .route("/organise/events/{id}/announce", web::get().to(o::announce_page))

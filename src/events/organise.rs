@@ -155,8 +155,8 @@ pub async fn update(o: OrganiserCtx, state: State, form: web::Form<EventForm>) -
         Ok(i) => i,
         Err(errors) => return render_status(UNPROCESSABLE, &event_form_page(o.ctx, Some(o.event), form, errors)),
     };
-    let (uid, id, base) = (o.user.id, o.event.id, state.base_url.clone());
-    match state.db.run(move |c| service::update(c, &base, uid, id, &input)).await? {
+    let (uid, id, base, tickets) = (o.user.id, o.event.id, state.base_url.clone(), state.tickets.clone());
+    match state.db.run(move |c| service::update(c, &base, &tickets, uid, id, &input)).await? {
         Ok(event) => {
             state.wake_mailer();
             o.ctx.flash("success", "The event is saved.");
@@ -469,8 +469,8 @@ pub async fn registrant_action(o: OrganiserCtx, state: State, form: FormData) ->
         o.ctx.flash("error", "Please select at least one person.");
         return Ok(redirect(&back));
     }
-    let (uid, base) = (o.user.id, state.base_url.clone());
-    let report = state.db.run(move |c| registration::apply(c, &base, id, uid, action, &ids)).await?;
+    let (uid, base, tickets) = (o.user.id, state.base_url.clone(), state.tickets.clone());
+    let report = state.db.run(move |c| registration::apply(c, &base, &tickets, id, uid, action, &ids)).await?;
     state.wake_mailer();
     if !report.done.is_empty() {
         o.ctx.flash("success", format!("{}: {}.", capitalise(action.past_tense()), report.done.join(", ")));

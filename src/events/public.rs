@@ -360,10 +360,11 @@ pub async fn register_submit(
         job_title: form.has("job_title").then_some(p.job_title),
     };
     let (uid, base, invitation) = (user.id, state.base_url.clone(), form.get("invitation").to_string());
+    let tickets = state.tickets.clone();
     let result = state
         .db
         .run(move |c| {
-            let r = registration::register(c, &base, id, uid, &input)?;
+            let r = registration::register(c, &base, &tickets, id, uid, &input)?;
             if r.is_ok() && !invitation.is_empty() {
                 if let Some((inv_id, _, _, ev)) = service::find_invitation(c, &invitation, "attendee")? {
                     if ev.id == id {
@@ -401,6 +402,9 @@ struct MineRow {
     event: Event,
     position: Option<i64>,
     can_cancel: bool,
+    /// The person's own ticket (code, QR code as SVG) while they hold a seat at an event that
+    /// has not ended.
+    ticket: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -412,6 +416,7 @@ struct MinePage {
 }
 
 async fn mine_page(ctx: PageCtx, state: &State, uid: i64, refusal: Option<String>) -> AppResult<HttpResponse> {
+    let tickets = state.tickets.clone();
     let rows = state
         .db
         .run(move |c| {
@@ -420,7 +425,12 @@ async fn mine_page(ctx: PageCtx, state: &State, uid: i64, refusal: Option<String
             for (reg, event) in registrants::of_user(c, uid)? {
                 let position = registration::shown_position(c, &event, &reg)?;
                 let can_cancel = reg.status().is_active() && registration::frozen(&event, t).is_none();
-                out.push(MineRow { reg, event, position, can_cancel });
+                let ticket = (reg.holds_entry(&event) && t < event.ends_at).then(|| {
+                    let code = super::ticket::code(&tickets, reg.id);
+                    let svg = super::ticket::qr_svg(&code);
+                    (code, svg)
+                });
+                out.push(MineRow { reg, event, position, can_cancel, ticket });
             }
             Ok(out)
         })
@@ -434,8 +444,8 @@ pub async fn mine(Authed(ctx, user): Authed, state: State) -> AppResult<HttpResp
 }
 
 pub async fn cancel(Authed(ctx, user): Authed, state: State, id: web::Path<i64>) -> AppResult<HttpResponse> {
-    let (id, uid, base) = (id.into_inner(), user.id, state.base_url.clone());
-    match state.db.run(move |c| registration::cancel_own(c, &base, id, uid)).await? {
+    let (id, uid, base, tickets) = (id.into_inner(), user.id, state.base_url.clone(), state.tickets.clone());
+    match state.db.run(move |c| registration::cancel_own(c, &base, &tickets, id, uid)).await? {
         CancelOwn::Cancelled => {
             state.wake_mailer();
             ctx.flash("success", "Your registration is cancelled. A confirmation is on its way by e-mail.");

@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::emails::{self, Outcome};
 use super::model::{self, Event, EventStatus};
 use super::questions::Answers;
+use super::ticket::{self, TicketKey};
 use crate::db::schema::{events, registration_answers, registrations as r, users};
 use crate::db::{now, DbConn};
 use crate::error::AppError;
@@ -276,6 +277,7 @@ use crate::matchmaking::published::Change::Unregistered;
 pub fn register(
     c: &mut DbConn,
     base_url: &str,
+    tickets: &TicketKey,
     event_id: i64,
     user_id: i64,
     input: &RegisterInput,
@@ -356,16 +358,19 @@ pub fn register(
         }
         let reg = find(c, id)?.ok_or(AppError::NotFound)?;
         let position = waitlist_position(c, &reg)?;
-        send_outcome(c, base_url, &event, &reg, outcome, position, false)?;
+        send_outcome(c, base_url, tickets, &event, &reg, outcome, position, false)?;
         Ok(Ok(Registered { registration: reg, outcome, waitlist_position: position }))
     })
 }
 
 /// Writes the e-mail of `outcome`. `had_seat`: the person held a calendar entry before this
-/// change (a cancellation then carries the iTIP CANCEL that removes it).
+/// change (a cancellation then carries the iTIP CANCEL that removes it). An outcome that gives
+/// a seat carries the person's ticket.
+#[allow(clippy::too_many_arguments)]
 fn send_outcome(
     c: &mut DbConn,
     base_url: &str,
+    tickets: &TicketKey,
     event: &Event,
     reg: &Registration,
     outcome: Outcome,
@@ -375,8 +380,9 @@ fn send_outcome(
     let (email, name): (String, String) =
         users::table.find(reg.user_id).select((users::email, users::name)).first(c)?;
     let to = emails::To { name: &name, email: &email };
-    let (mail, attachment) = emails::outcome_mail(base_url, event, reg, to, outcome, position, had_seat);
-    mail::enqueue_with(c, &email, &name, &mail, attachment)?;
+    let code = (outcome.calendar() == Some(crate::ical::Method::Request)).then(|| ticket::code(tickets, reg.id));
+    let (mail, files) = emails::outcome_mail(base_url, event, reg, to, outcome, position, had_seat, code.as_deref());
+    mail::enqueue_with_all(c, &email, &name, &mail, files)?;
     Ok(())
 }
 
@@ -400,7 +406,7 @@ fn set_status(c: &mut DbConn, id: i64, status: RegStatus, number: Option<i32>) -
 /// Gives free seats to the waitlist in arrival order, telling each person. Call with the
 /// event locked. Returns how many were promoted. Nobody is moved up at an event that is over or
 /// cancelled.
-pub fn fill_seats(c: &mut DbConn, base_url: &str, event: &Event) -> Result<usize, AppError> {
+pub fn fill_seats(c: &mut DbConn, base_url: &str, tickets: &TicketKey, event: &Event) -> Result<usize, AppError> {
     let mut promoted = 0;
     if frozen(event, now()).is_some() {
         return Ok(0);
@@ -414,7 +420,7 @@ pub fn fill_seats(c: &mut DbConn, base_url: &str, event: &Event) -> Result<usize
             .optional()?;
         let Some(next) = next else { break };
         let reg = set_status(c, next.id, RegStatus::Confirmed, None)?;
-        send_outcome(c, base_url, event, &reg, Outcome::Promoted, None, false)?;
+        send_outcome(c, base_url, tickets, event, &reg, Outcome::Promoted, None, false)?;
         promoted += 1;
     }
     Ok(promoted)
@@ -430,7 +436,13 @@ pub enum CancelOwn {
 }
 
 /// The person cancels their own registration: allowed until the event ends (see [`frozen`]).
-pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id: i64) -> Result<CancelOwn, AppError> {
+pub fn cancel_own(
+    c: &mut DbConn,
+    base_url: &str,
+    tickets: &TicketKey,
+    registration_id: i64,
+    user_id: i64,
+) -> Result<CancelOwn, AppError> {
     // A write transaction: on SQLite it holds the write lock before the first read.
     crate::db::write_transaction(c, |c| {
         let event_id = find(c, registration_id)?.filter(|r| r.user_id == user_id).ok_or(AppError::NotFound)?.event_id;
@@ -445,12 +457,12 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
         }
         let had_seat = reg.holds_entry(&event);
         let reg = set_status(c, reg.id, RegStatus::Cancelled, None)?;
-        send_outcome(c, base_url, &event, &reg, Outcome::CancelledByAttendee, None, had_seat)?;
+        send_outcome(c, base_url, tickets, &event, &reg, Outcome::CancelledByAttendee, None, had_seat)?;
         // Their meetings end with the registration, and partners are told.
         crate::matchmaking::service::withdraw(c, base_url, &event, user_id, Unregistered)?;
         let mut detail = "cancelled their registration".to_string();
         if had_seat {
-            let moved = fill_seats(c, base_url, &event)?;
+            let moved = fill_seats(c, base_url, tickets, &event)?;
             if moved > 0 {
                 detail.push_str(&format!("; {moved} moved up from the waitlist"));
             }
@@ -467,6 +479,7 @@ pub fn cancel_own(c: &mut DbConn, base_url: &str, registration_id: i64, user_id:
 pub fn release_all(
     c: &mut DbConn,
     base_url: &str,
+    tickets: &TicketKey,
     user_id: i64,
     to: emails::To,
 ) -> Result<Vec<(String, mail::Attachment)>, AppError> {
@@ -488,7 +501,7 @@ pub fn release_all(
             cancels.push((event.title.clone(), file));
         }
         if was_confirmed {
-            fill_seats(c, base_url, &event)?;
+            fill_seats(c, base_url, tickets, &event)?;
         }
     }
     Ok(cancels)
@@ -562,6 +575,7 @@ pub struct ActionReport {
 pub fn apply(
     c: &mut DbConn,
     base_url: &str,
+    tickets: &TicketKey,
     event_id: i64,
     actor: i64,
     action: Action,
@@ -595,12 +609,12 @@ pub fn apply(
                     }
                     if seat_free(c, &event)? {
                         let reg = set_status(c, reg.id, RegStatus::Confirmed, None)?;
-                        send_outcome(c, base_url, &event, &reg, Outcome::Approved, None, false)?;
+                        send_outcome(c, base_url, tickets, &event, &reg, Outcome::Approved, None, false)?;
                     } else {
                         let n = next_waitlist_number(c, event_id)?;
                         let reg = set_status(c, reg.id, RegStatus::Waitlisted, Some(n))?;
                         let pos = waitlist_position(c, &reg)?;
-                        send_outcome(c, base_url, &event, &reg, Outcome::ApprovedWaitlisted, pos, false)?;
+                        send_outcome(c, base_url, tickets, &event, &reg, Outcome::ApprovedWaitlisted, pos, false)?;
                     }
                 }
                 Action::Reject => {
@@ -609,7 +623,7 @@ pub fn apply(
                         continue;
                     }
                     let reg = set_status(c, reg.id, RegStatus::Rejected, None)?;
-                    send_outcome(c, base_url, &event, &reg, Outcome::Rejected, None, false)?;
+                    send_outcome(c, base_url, tickets, &event, &reg, Outcome::Rejected, None, false)?;
                 }
                 Action::Promote => {
                     if status != RegStatus::Waitlisted {
@@ -621,7 +635,7 @@ pub fn apply(
                         continue;
                     }
                     let reg = set_status(c, reg.id, RegStatus::Confirmed, None)?;
-                    send_outcome(c, base_url, &event, &reg, Outcome::Promoted, None, false)?;
+                    send_outcome(c, base_url, tickets, &event, &reg, Outcome::Promoted, None, false)?;
                 }
                 Action::Cancel => {
                     if !status.is_active() {
@@ -631,7 +645,7 @@ pub fn apply(
                     freed |= status == RegStatus::Confirmed;
                     let had_seat = reg.holds_entry(&event);
                     let reg = set_status(c, reg.id, RegStatus::Cancelled, None)?;
-                    send_outcome(c, base_url, &event, &reg, Outcome::CancelledByOrganiser, None, had_seat)?;
+                    send_outcome(c, base_url, tickets, &event, &reg, Outcome::CancelledByOrganiser, None, had_seat)?;
                     crate::matchmaking::service::withdraw(c, base_url, &event, reg.user_id, Unregistered)?;
                 }
                 Action::CheckIn | Action::UndoCheckIn => {
@@ -650,7 +664,7 @@ pub fn apply(
         // The log names the people ("Alice and Bruno"); the phrase says what was done to them.
         let mut detail = crate::audit::and_list(&report.done);
         if freed {
-            let n = fill_seats(c, base_url, &event)?;
+            let n = fill_seats(c, base_url, tickets, &event)?;
             if n > 0 {
                 report.done.push(format!("{n} moved up from the waitlist"));
                 detail.push_str(&format!("; {n} moved up from the waitlist"));

@@ -79,6 +79,7 @@ pub fn create(c: &mut DbConn, actor: i64, input: &EventInput) -> Result<Result<E
 pub fn update(
     c: &mut DbConn,
     base_url: &str,
+    tickets: &super::ticket::TicketKey,
     actor: i64,
     event_id: i64,
     input: &EventInput,
@@ -159,7 +160,7 @@ pub fn update(
             None => {}
         }
         if input.status == EventStatus::Published {
-            registration::fill_seats(c, base_url, &event)?;
+            registration::fill_seats(c, base_url, tickets, &event)?;
         }
         let detail = if changes.is_empty() { "details edited".to_string() } else { changes.join(" ") };
         crate::audit::record_event(c, Some(actor), event_id, "event.updated", &detail)?;

@@ -17,12 +17,39 @@ pub trait Mail {
     fn html(&self) -> Result<String, askama::Error>;
 }
 
-/// A file attached to a message (e.g. an `.ics` invitation).
+/// A file attached to a message (e.g. an `.ics` invitation). A text file (`text/*`) is kept as
+/// it is; any other (an image) is kept base64-encoded, as the outbox's columns hold text, and
+/// the worker decodes it when it sends.
 #[derive(Debug, Clone)]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
     pub body: String,
+}
+
+impl Attachment {
+    /// A binary file, such as a PNG.
+    pub fn binary(filename: &str, content_type: &str, bytes: &[u8]) -> Attachment {
+        use base64::Engine;
+        Attachment {
+            filename: filename.to_string(),
+            content_type: content_type.to_string(),
+            body: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    fn is_text(&self) -> bool {
+        self.content_type.trim_start().to_ascii_lowercase().starts_with("text/")
+    }
+
+    /// The decoded bytes of a binary file; None for a text file, sent as it is kept.
+    pub fn binary_body(&self) -> anyhow::Result<Option<Vec<u8>>> {
+        use base64::Engine;
+        if self.is_text() {
+            return Ok(None);
+        }
+        Ok(Some(base64::engine::general_purpose::STANDARD.decode(self.body.trim())?))
+    }
 }
 
 /// Writes `mail` for `to` into the outbox. Call it inside the transaction of the change that

@@ -305,9 +305,11 @@ fn compose(from: &Mailbox, row: &OutboxRow) -> anyhow::Result<Message> {
     }
     let mut body = MultiPart::mixed().multipart(parts);
     for f in files {
-        body = body.singlepart(
-            MailAttachment::new(one_line(&f.filename)).body(f.body, ContentType::parse(&one_line(&f.content_type))?),
-        );
+        let (file, ct) = (MailAttachment::new(one_line(&f.filename)), ContentType::parse(&one_line(&f.content_type))?);
+        body = body.singlepart(match f.binary_body()? {
+            Some(bytes) => file.body(bytes, ct),
+            None => file.body(f.body, ct),
+        });
     }
     Ok(builder.multipart(body)?)
 }

@@ -10,7 +10,7 @@ use crate::support::*;
 
 pub(crate) struct Driver {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     _profile: tempfile::TempDir,
 }
 

@@ -21,6 +21,7 @@ mod hardening_mail;
 mod hardening_privacy;
 mod hardening_sessions;
 mod journeys;
+mod journeys_desk;
 mod journeys_grid;
 mod journeys_hub;
 mod journeys_profile;
