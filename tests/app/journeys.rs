@@ -139,6 +139,16 @@ impl Walk {
             .unwrap_or_else(|e| panic!("#{id}: {e}"));
     }
 
+    async fn select(&self, id: &str, value: &str) {
+        let el = self.b.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
+        el.select_by_value(value).await.unwrap_or_else(|e| panic!("#{id} = {value}: {e}"));
+    }
+
+    /// Ticks the choice whose visible label contains `text` (radio buttons and checkboxes).
+    async fn choose(&self, text: &str) {
+        self.click_in("label", text).await;
+    }
+
     async fn tick(&self, id: &str) {
         let el = self.b.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
         if el.prop("checked").await.expect("checked").as_deref() != Some("true") {
@@ -214,14 +224,21 @@ fn free_partner(app: &TestApp, event_id: i64) -> (String, String) {
 
 fn main_event(app: &TestApp) -> (i64, String) {
     use diesel::prelude::*;
-    use liaison::db::schema::events as e;
+    use liaison::db::schema::{events as e, match_settings as s};
     app.with_conn(|c| {
-        // The demo's main event is a full house; the organisers found twenty more seats.
+        // The demo's main event is a full house with every meeting table taken; the organisers
+        // found twenty more seats and two more tables.
         diesel::update(e::table.filter(e::slug.eq("pharma-meets-academia")))
             .set(e::capacity.eq(e::capacity + 20))
             .execute(c)
             .expect("more seats");
-        e::table.filter(e::slug.eq("pharma-meets-academia")).select((e::id, e::title)).first(c).expect("main event")
+        let (id, title) = e::table
+            .filter(e::slug.eq("pharma-meets-academia"))
+            .select((e::id, e::title))
+            .first::<(i64, String)>(c)
+            .expect("main event");
+        diesel::update(s::table.find(id)).set(s::tables_count.eq(s::tables_count + 2)).execute(c).expect("tables");
+        (id, title)
     })
 }
 
@@ -281,7 +298,11 @@ async fn each_role_walks_its_whole_journey_at_390_px_by_visible_links() {
         w.click("Register").await;
     }
     w.fill("organisation", "Universidade do Porto").await;
+    w.select("sector", "academia").await;
+    w.select("country", "PT").await;
     w.fill("job_title", "Postdoctoral researcher").await;
+    w.choose("Both days").await;
+    w.choose("Oncology").await;
     w.tick("directory_consent").await;
     w.tick("matchmaking_consent").await;
     w.shot("04-registration-form").await;
@@ -298,13 +319,13 @@ async fn each_role_walks_its_whole_journey_at_390_px_by_visible_links() {
     w.shot("05-event-hub-next-steps").await;
     w.click("Complete your profile").await;
     w.fill("bio", "Porto group working on organoid models of paediatric brain tumours; we seek compound libraries and an industry partner for IHI calls.").await;
-    w.fill("topic_add", "Oncology").await;
-    w.press("Save").await;
-    w.wait_for_text("saved").await;
+    w.fill("add_topic", "Oncology").await;
+    w.press("Save my profile").await;
+    w.wait_for_text("Your profile is saved").await;
     w.shot("06-profile").await;
-    w.click("Participant directory").await;
+    w.click("Participants").await;
     w.fill("q", &partner).await;
-    w.press("Search").await;
+    w.press("Filter").await;
     w.click(&partner).await;
     w.fill("message", "Could we talk about organoid screens?").await;
     w.shot("07-person-page").await;
@@ -318,7 +339,7 @@ async fn each_role_walks_its_whole_journey_at_390_px_by_visible_links() {
     w.log_in(&partner_email, &attendee_password).await;
     w.click("Events").await;
     w.click(&title).await;
-    w.click("wait for your answer").await;
+    w.click("waits for your answer").await;
     w.press("Accept").await;
     w.wait_for_text("Nina Newcomer").await;
     w.log_out().await;
