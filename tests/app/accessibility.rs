@@ -257,14 +257,35 @@ async fn every_page_a_newcomer_reaches_passes_axe_at_390_and_1280_px() {
 async fn every_page_a_participant_reaches_passes_axe_at_390_and_1280_px() {
     audit_role(
         "attendee",
-        &["/events/{slug}/my-agenda", "/events/{slug}/matches", "/events/{slug}/meetings", "/my/registrations"],
+        &[
+            "/events/{slug}/my-agenda",
+            "/events/{slug}/matches",
+            "/events/{slug}/meetings",
+            "/events/{slug}/profile",
+            "/events/{slug}/directory",
+            "/events/{slug}/people/{n}",
+            "/my/registrations",
+        ],
     )
     .await;
 }
 
 #[actix_web::test]
 async fn every_page_an_organiser_reaches_passes_axe_at_390_and_1280_px() {
-    audit_role("organiser", &["/organise", "/organise/events/{n}", "/organise/events/{n}/registrants"]).await;
+    audit_role(
+        "organiser",
+        &[
+            "/organise",
+            "/organise/events/{n}",
+            "/organise/events/{n}/registrants",
+            "/organise/events/{n}/desk",
+            "/organise/events/{n}/print/tables",
+            "/organise/events/{n}/print/badges",
+            "/organise/events/{n}/print/plans",
+            "/organise/events/{n}/meetings",
+        ],
+    )
+    .await;
 }
 
 #[actix_web::test]
