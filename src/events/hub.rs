@@ -136,10 +136,16 @@ pub fn next_steps(f: &Facts, base: &str) -> Vec<Step> {
             Some(format!("{base}/meetings#waiting")),
         ));
     }
-    if f.schedule_published {
+    if f.schedule_published && f.meetings > 0 {
         out.push(info(
             format!("Your meeting schedule is published: {}.", plural(f.meetings, "meeting", "meetings")),
             Some(format!("{base}/meetings")),
+        ));
+    } else if f.schedule_published {
+        // "Published: 0 meetings" reads like a fault; say what the person can do instead.
+        out.push(info(
+            "The meeting schedule is published and holds no meeting for you yet: find people in your matches and ask them.",
+            Some(format!("{base}/matches")),
         ));
     }
     if let Some(when) = &f.matchmaking_opens {
@@ -331,6 +337,8 @@ mod tests {
         assert_eq!(t[0], "1 meeting request waits for your answer.");
         assert_eq!(t[1], "1 accepted request waits for a table; it gets one as soon as one frees up.");
         assert_eq!(t[2], "Your meeting schedule is published: 1 meeting.");
+        let t = texts(&Facts { schedule_published: true, meetings: 0, ..complete() });
+        assert!(t[0].starts_with("The meeting schedule is published and holds no meeting for you yet"), "{t:?}");
     }
 
     #[test]

@@ -170,7 +170,18 @@ impl Walk {
         panic!("{needle:?} never shows on {}:\n{}", self.path().await, self.text().await);
     }
 
-    /// Saves a full-page screenshot at 390 px and checks that the page fits the screen.
+    /// Brings the element with this id to the top of the screen, as a person scrolling would.
+    async fn scroll_to(&self, id: &str) {
+        self.b
+            .execute(
+                "const e = document.getElementById(arguments[0]); if (!e) return false; e.scrollIntoView(); return true;",
+                vec![id.into()],
+            )
+            .await
+            .expect("scroll");
+    }
+
+    /// Saves what the 390 px screen shows and checks that the page fits the screen.
     async fn shot(&self, name: &str) {
         let (over, element) = crate::accessibility::overflow(&self.b).await;
         assert!(over <= 0, "{name} ({}): the page is {over} px wider than the phone ({element})", self.path().await);
@@ -328,6 +339,7 @@ async fn each_role_walks_its_whole_journey_at_390_px_by_visible_links() {
     w.press("Filter").await;
     w.click(&partner).await;
     w.fill("message", "Could we talk about organoid screens?").await;
+    w.scroll_to("request").await;
     w.shot("07-person-page").await;
     w.press("Request a meeting").await;
     w.wait_for_text("request is sent").await;
@@ -377,9 +389,11 @@ async fn each_role_walks_its_whole_journey_at_390_px_by_visible_links() {
     w.fill("q", &ticket).await;
     w.press("Find").await;
     w.wait_for_text("Ticket found").await;
+    w.scroll_to("desk-outcome").await;
     w.shot("10-desk-ticket").await;
     w.press("Check in").await;
     w.wait_for_text("Nina Newcomer is checked in").await;
+    w.scroll_to("desk-counts").await;
     w.shot("11-desk-checked-in").await;
     w.click("Table lists").await;
     w.wait_for_text("Nina Newcomer").await;
