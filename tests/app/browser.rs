@@ -43,19 +43,30 @@ pub(crate) async fn start_driver(path: &str) -> Driver {
 }
 
 pub(crate) async fn browser(driver: &Driver) -> fantoccini::Client {
-    let caps = serde_json::json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-default-apps", "--disable-extensions", "--no-first-run", "--no-default-browser-check",
-                "--disable-quic", "--window-size=1100,900",
-                format!("--user-data-dir={}", driver._profile.path().display())
-            ]
-        }
+    browser_with(driver, (1100, 900), None).await
+}
+
+/// A phone: 390 × 844 CSS pixels at twice the density, as Chromium's device emulation gives.
+pub(crate) async fn phone(driver: &Driver) -> fantoccini::Client {
+    browser_with(driver, (390, 844), Some(2)).await
+}
+
+async fn browser_with(driver: &Driver, (width, height): (u32, u32), pixel_ratio: Option<u32>) -> fantoccini::Client {
+    let mut options = serde_json::json!({
+        "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-default-apps", "--disable-extensions", "--no-first-run", "--no-default-browser-check",
+            "--disable-quic", format!("--window-size={width},{height}"),
+            format!("--user-data-dir={}", driver._profile.path().display())
+        ]
     });
+    if let Some(ratio) = pixel_ratio {
+        options["mobileEmulation"] =
+            serde_json::json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": ratio } });
+    }
+    let caps = serde_json::json!({ "browserName": "chrome", "goog:chromeOptions": options });
     let caps = caps.as_object().expect("object").clone().into_iter().collect();
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)

@@ -451,7 +451,7 @@ async fn badges_are_for_confirmed_registrants_eight_to_a_page() {
 
 #[actix_web::test]
 async fn browser_desk_checks_in_a_scanned_ticket_at_phone_width() {
-    use fantoccini::{key::Key, ClientBuilder, Locator};
+    use fantoccini::{key::Key, Locator};
     let Some(path) = crate::browser::chromedriver_path() else {
         assert!(std::env::var("REQUIRE_BROWSER").is_err(), "REQUIRE_BROWSER is set but chromedriver is missing");
         eprintln!("no chromedriver: skipping the browser test");
@@ -479,27 +479,7 @@ async fn browser_desk_checks_in_a_scanned_ticket_at_phone_width() {
     let next_reg = registration_id(&app, ev.id, next);
 
     let driver = crate::browser::start_driver(&path).await;
-    let profile = tempfile::tempdir().expect("profile");
-    let caps = serde_json::json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": {
-            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-default-apps", "--disable-extensions", "--no-first-run", "--no-default-browser-check",
-                "--disable-quic", "--window-size=390,844",
-                format!("--user-data-dir={}", profile.path().display())
-            ],
-            "mobileEmulation": { "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2 } }
-        }
-    });
-    let caps = caps.as_object().expect("object").clone().into_iter().collect();
-    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("connect to chromedriver");
+    let b = crate::browser::phone(&driver).await;
     let wait = Duration::from_secs(15);
     crate::browser::log_in(&b, &app.base, &org_addr).await;
     // From the organiser's pages to the desk by links.

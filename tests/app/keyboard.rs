@@ -68,6 +68,16 @@ async fn wait_for_path(b: &Browser, ends: &str) {
     panic!("never reached {ends}: at {}", b.current_url().await.expect("url"));
 }
 
+/// From any page, by the Events link and the event's own link.
+async fn to_the_event(b: &Browser, ev: &Ev) {
+    tab_to(b, |e| e.starts_with("a \"Events\""), "the events link").await;
+    press(b, Key::Enter).await;
+    wait_for_path(b, "/events").await;
+    tab_to(b, |e| e.contains("Keyboard Partnering Day") && e.starts_with("a "), "the event").await;
+    press(b, Key::Enter).await;
+    wait_for_path(b, &ev.public("")).await;
+}
+
 #[actix_web::test]
 async fn a_newcomer_registers_and_requests_a_meeting_with_the_keyboard_alone() {
     let Some(path) = chromedriver_path() else {
@@ -101,12 +111,7 @@ async fn a_newcomer_registers_and_requests_a_meeting_with_the_keyboard_alone() {
     b.wait().at_most(Duration::from_secs(15)).for_element(Locator::Id("logout")).await.expect("logged in");
 
     // To the event, and register.
-    tab_to(&b, |e| e.starts_with("a \"Events\""), "the events link").await;
-    press(&b, Key::Enter).await;
-    wait_for_path(&b, "/events").await;
-    tab_to(&b, |e| e.contains("Keyboard Partnering Day") && e.starts_with("a "), "the event").await;
-    press(&b, Key::Enter).await;
-    wait_for_path(&b, &ev.public("")).await;
+    to_the_event(&b, &ev).await;
     tab_to(&b, |e| e.starts_with("a \"Register\""), "Register").await;
     press(&b, Key::Enter).await;
     wait_for_path(&b, &ev.public("/register")).await;
@@ -119,12 +124,7 @@ async fn a_newcomer_registers_and_requests_a_meeting_with_the_keyboard_alone() {
     sink.wait_for(&ken, "You are registered").await;
 
     // Back to the event, to Pia's page through the directory, and ask for a meeting.
-    tab_to(&b, |e| e.starts_with("a \"Events\""), "the events link").await;
-    press(&b, Key::Enter).await;
-    wait_for_path(&b, "/events").await;
-    tab_to(&b, |e| e.contains("Keyboard Partnering Day") && e.starts_with("a "), "the event").await;
-    press(&b, Key::Enter).await;
-    wait_for_path(&b, &ev.public("")).await;
+    to_the_event(&b, &ev).await;
     tab_to(&b, |e| e.starts_with("a \"Participant directory\""), "the directory").await;
     press(&b, Key::Enter).await;
     wait_for_path(&b, "/directory").await;
