@@ -86,11 +86,13 @@ TRIVIAL=$LAST_RPS
 run "static: stylesheet" "/static/css/liaison.css"
 run "public agenda (grid)" "/events/$SLUG/agenda"
 run "session page" "/events/$SLUG/sessions/$SESSION_ID"
+run "event hub (visitor)" "/events/$SLUG"
 run "event iCalendar feed" "/events/$SLUG/agenda.ics"
 run "frab schedule.xml" "/events/$SLUG/schedule.xml"
 run "directory, filtered (logged in)" "/events/$SLUG/directory?sector=pharma" "$COOKIE"
 run "my agenda (logged in)" "/events/$SLUG/my-agenda" "$COOKIE"
 run "your matches (logged in)" "/events/$SLUG/matches" "$COOKIE"
+run "event hub with next steps (logged in)" "/events/$SLUG" "$COOKIE"
 echo
 echo "peak memory of the server (VmHWM): $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/$SERVER/status)"
 python3 bench/flows.py "$BASE" "$SLUG" "$LIAISON_MAIL_DIR" "${FLOWS:-200}" "${FLOW_CLIENTS:-32}"
