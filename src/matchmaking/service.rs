@@ -976,15 +976,27 @@ pub fn pair_states(
     let short = |t: NaiveDateTime| event.local(t).format("%a %-d %b, %H:%M").to_string();
     // Newest first, so the first request of a pair is its latest.
     let requests = requests_of(c, event.id, uid)?;
-    let drafted = draft_pairs_of(c, event.id, &[uid])?;
+    let mut ids: Vec<i64> = others.iter().map(|p| p.user_id).collect();
+    ids.push(uid);
+    // The draft's and the published pairs of everyone listed (the viewer too): what the caps
+    // count, one index search per side and copy for the whole page.
+    let draft = draft_pairs_of(c, event.id, &ids)?;
+    let drafted: BTreeSet<(i64, i64)> = draft.iter().filter(|(a, b)| *a == uid || *b == uid).copied().collect();
     let published: HashMap<i64, published::PublishedMeeting> = published::rows_of(c, event.id, uid)?
         .into_iter()
         .filter(|row| row.active)
         .map(|row| (row.partner_of(uid), row))
         .collect();
-    let mut ids: Vec<i64> = others.iter().map(|p| p.user_id).collect();
-    ids.push(uid);
-    let counts = meeting_counts(c, event.id, &ids)?;
+    // Only the pairs for the others (whole rows for 50 people cost more than the searches).
+    let held = pm::table.filter(pm::event_id.eq(event.id).and(pm::active.eq(true)).and(pm::slot_id.is_not_null()));
+    let mut pairs = draft;
+    pairs.extend(held.filter(pm::a_user.eq_any(&ids)).select((pm::a_user, pm::b_user)).load::<(i64, i64)>(c)?);
+    pairs.extend(held.filter(pm::b_user.eq_any(&ids)).select((pm::a_user, pm::b_user)).load::<(i64, i64)>(c)?);
+    let mut counts: HashMap<i64, i32> = HashMap::new();
+    for (a, b) in pairs {
+        *counts.entry(a).or_default() += 1;
+        *counts.entry(b).or_default() += 1;
+    }
     let caps: HashMap<i64, Option<i32>> = mp::table
         .filter(mp::event_id.eq(event.id).and(mp::user_id.eq_any(&ids)))
         .select((mp::user_id, mp::max_meetings))
@@ -1041,21 +1053,6 @@ pub fn pair_states(
         out.insert(o, state);
     }
     Ok(out)
-}
-
-/// Meetings of each of `users` over the draft and the published version together, each pair
-/// once (what the caps count, as `Occupancy` does).
-fn meeting_counts(c: &mut DbConn, event_id: i64, users: &[i64]) -> Result<HashMap<i64, i32>, AppError> {
-    let mut pairs = draft_pairs_of(c, event_id, users)?;
-    let held = pm::table.filter(pm::event_id.eq(event_id).and(pm::active.eq(true)).and(pm::slot_id.is_not_null()));
-    pairs.extend(held.filter(pm::a_user.eq_any(users)).select((pm::a_user, pm::b_user)).load::<(i64, i64)>(c)?);
-    pairs.extend(held.filter(pm::b_user.eq_any(users)).select((pm::a_user, pm::b_user)).load::<(i64, i64)>(c)?);
-    let mut count: HashMap<i64, i32> = HashMap::new();
-    for (a, b) in pairs {
-        *count.entry(a).or_default() += 1;
-        *count.entry(b).or_default() += 1;
-    }
-    Ok(count)
 }
 
 /// The draft's pairs that include any of `users`, one index search per side: `a_user IN … OR
