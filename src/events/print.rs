@@ -152,13 +152,13 @@ struct IndexPage {
     ctx: PageCtx,
     event: Event,
     confirmed: i64,
-    meetings: usize,
+    meetings: i64,
 }
 
 pub async fn index(o: OrganiserCtx, state: State) -> AppResult<HttpResponse> {
     let id = o.event.id;
     let (confirmed, meetings) =
-        state.db.run(move |c| Ok((super::desk::counts(c, id)?.1, published::active(c, id)?.len()))).await?;
+        state.db.run(move |c| Ok((super::desk::counts(c, id)?.1, published::active_count(c, id)?))).await?;
     render(&IndexPage { ctx: o.ctx, event: o.event, confirmed, meetings })
 }
 

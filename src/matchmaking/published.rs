@@ -154,6 +154,11 @@ pub fn active(c: &mut DbConn, event_id: i64) -> Result<Vec<PublishedMeeting>, Ap
         .load(c)?)
 }
 
+/// How many meetings participants hold (a count, not the rows).
+pub fn active_count(c: &mut DbConn, event_id: i64) -> Result<i64, AppError> {
+    Ok(pm::table.filter(pm::event_id.eq(event_id).and(pm::active.eq(true))).count().get_result(c)?)
+}
+
 /// A person's published rows, active or not (one query per side, each on its index).
 pub fn rows_of(c: &mut DbConn, event_id: i64, user_id: i64) -> Result<Vec<PublishedMeeting>, AppError> {
     let mut mine: Vec<PublishedMeeting> = pm::table
