@@ -4,7 +4,7 @@
 
 pub mod demo;
 pub mod emails;
-pub mod engine;
+pub use liaison_engine as engine;
 pub mod grid;
 pub mod model;
 pub mod organise;

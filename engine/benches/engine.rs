@@ -3,10 +3,8 @@
 //! nice -n 10 cargo bench --bench engine
 //! nice -n 10 cargo bench --bench engine -- 'full/10000'
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use liaison::matchmaking::engine::generate::{generate_profiles, instance_from_pairs, Regime, SUGGESTIONS_PER_PERSON};
-use liaison::matchmaking::engine::{
-    pairs_from_suggestions, schedule, schedule_greedy, scored_pairs, suggest_all, ScoringParams,
-};
+use liaison_engine::generate::{generate_profiles, instance_from_pairs, Regime, SUGGESTIONS_PER_PERSON};
+use liaison_engine::{pairs_from_suggestions, schedule, schedule_greedy, scored_pairs, suggest_all, ScoringParams};
 use std::time::Duration;
 
 const REGIMES: [(Regime, &str); 2] = [(Regime::ScarceTables, "scarce_tables"), (Regime::ScarceTime, "scarce_time")];

@@ -4,8 +4,8 @@
 //!     --seed 1 [--out inst.json] [--schedule tt.json] [--greedy greedy.json]
 //!
 //! `--schedule` / `--greedy` also solve the instance and write the timetable (timings on stderr).
-use liaison::matchmaking::engine::generate::{generate_profiles, instance_from_pairs, Regime, SUGGESTIONS_PER_PERSON};
-use liaison::matchmaking::engine::{check_feasible, schedule, schedule_greedy, scored_pairs, ScoringParams};
+use liaison_engine::generate::{generate_profiles, instance_from_pairs, Regime, SUGGESTIONS_PER_PERSON};
+use liaison_engine::{check_feasible, schedule, schedule_greedy, scored_pairs, ScoringParams};
 use std::time::Instant;
 
 fn main() {
