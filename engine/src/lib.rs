@@ -6,10 +6,12 @@
 //! * [`bound`]: a provable upper bound (LP dual) for the "quality" figure.
 //! * [`check`]: an independent feasibility checker and objective evaluation.
 //! * [`generate`]: deterministic generators of realistic events (benchmarks, tests).
+//! * [`eligibility`]: a consortium's eligibility rules for a call and their evaluation.
 
 pub mod bound;
 pub mod candidates;
 pub mod check;
+pub mod eligibility;
 pub mod generate;
 pub mod interchange;
 pub mod schedule;
