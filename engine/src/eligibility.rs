@@ -136,7 +136,7 @@ impl Rules {
             // Counted per entity: two people of one university are one academic partner.
             let have: BTreeSet<String> = partners
                 .iter()
-                .filter(|p| need.sectors.iter().any(|s| *s == p.sector))
+                .filter(|p| need.sectors.contains(&p.sector))
                 .map(|p| org_key(&p.organisation))
                 .filter(|o| !o.is_empty())
                 .collect();
