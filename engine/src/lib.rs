@@ -29,7 +29,7 @@ pub use self::schedule::{schedule, schedule_greedy, schedule_with, solve, solve_
 pub use self::scoring::{
     Opportunity, OpportunityKind, Profile, Reason, ScoredPair, ScoringParams, Suggestion, TopicId,
 };
-pub use self::team::{FitReason, RoleFit, RoleSpec, TeamBuilder, TeamSpec, TeamSuggestion};
+pub use self::team::{FitReason, Method as TeamMethod, RoleFit, RoleSpec, TeamBuilder, TeamSpec, TeamSuggestion};
 
 #[cfg(test)]
 mod tests {

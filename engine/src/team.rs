@@ -54,6 +54,18 @@
 //! or the total itself when the answer is exact. Limits: the bound ignores the rules, so when
 //! they force lower-fit picks the reported gap of a non-exact answer overstates the real one.
 //!
+//! # Decisions
+//!
+//! * A role topic the person both offers and is interested in counts once, as an offer.
+//! * Fits, reasons and the country bonus are relative to the current members, not to the other
+//!   picks, so a team's fit is a sum (two picks from one missing country both say "adds").
+//! * Rules first means the *number* of rules that hold, as the issue asks; getting closer to a
+//!   rule that still fails (2 of 3 countries) earns only the per-person country bonus.
+//! * Members the builder does not know (outside the profiles and [`TeamBuilder::add_known`])
+//!   count for nothing. People without an organisation are suggested but count for no rule.
+//! * Of [`ScoringParams`] only the model matters (idf, over-common interests); the idea's own
+//!   `allow_same_organisation` decides about organisations, and declined pairs do not apply.
+//!
 //! # Ideas that need you
 //!
 //! [`TeamBuilder::roles_for`] evaluates one person against every open role of the given ideas
@@ -158,6 +170,9 @@ struct Person {
     sector: String,
     /// Trimmed, upper case.
     country: String,
+    /// Interned `sector` and `country` (so a query compares numbers, not strings).
+    sector_id: u32,
+    country_id: u32,
 }
 
 /// The event's people, scoring model and topic indexes, built once per event.
@@ -169,13 +184,34 @@ pub struct TeamBuilder {
     candidates: usize,
     position: HashMap<i64, usize>,
     orgs: HashMap<String, u32>,
+    sectors: Interner,
+    countries: Interner,
+}
+
+/// Strings to dense ids.
+#[derive(Default)]
+struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), self.names.len() as u32 - 1);
+        self.names.len() as u32 - 1
+    }
 }
 
 /// A role with normalised, deduplicated lists (topics nobody mentions dropped).
 struct Role {
     topics: Vec<TopicId>,
-    sectors: Vec<String>,
-    countries: Vec<String>,
+    /// None: any; else the allowed ids (names nobody has are left out, so may be empty).
+    sectors: Option<Vec<u32>>,
+    countries: Option<Vec<u32>>,
 }
 
 /// One idea's consortium as the fit needs it.
@@ -184,7 +220,10 @@ struct Ctx<'a> {
     members: Vec<usize>,
     member_ids: Vec<i64>,
     member_orgs: Vec<u32>,
-    countries: Vec<String>,
+    /// Per country id: whether it counts under the rules (0 = not asked yet, 1 = no, 2 = yes;
+    /// asked on demand, as a page asks about a few countries only); brought by a member.
+    counted: Vec<std::cell::Cell<u8>>,
+    present: Vec<bool>,
     /// The country rule does not hold for the members yet.
     country_open: bool,
 }
@@ -201,6 +240,8 @@ impl TeamBuilder {
             candidates: profiles.len(),
             position: HashMap::new(),
             orgs: HashMap::new(),
+            sectors: Interner::default(),
+            countries: Interner::default(),
         };
         b.push_people(profiles);
         b
@@ -224,12 +265,15 @@ impl TeamBuilder {
                 *self.orgs.entry(key).or_insert(k)
             };
             self.position.entry(p.id).or_insert(self.people.len());
+            let (sector, country) = (p.sector.trim().to_lowercase(), p.country.trim().to_uppercase());
             self.people.push(Person {
                 id: p.id,
                 organisation: p.organisation.clone(),
                 org,
-                sector: p.sector.trim().to_lowercase(),
-                country: p.country.trim().to_uppercase(),
+                sector_id: self.sectors.intern(&sector),
+                country_id: self.countries.intern(&country),
+                sector,
+                country,
             });
         }
     }
@@ -245,13 +289,19 @@ impl TeamBuilder {
             r.topics.iter().copied().filter(|&t| (t as usize) < self.model.idf.len()).collect();
         topics.sort_unstable();
         topics.dedup();
-        let norm = |v: &[String], upper: bool| -> Vec<String> {
-            v.iter()
+        let ids = |v: &[String], upper: bool, names: &Interner| -> Option<Vec<u32>> {
+            let v: Vec<String> = v
+                .iter()
                 .map(|s| if upper { s.trim().to_uppercase() } else { s.trim().to_lowercase() })
                 .filter(|s| !s.is_empty())
-                .collect()
+                .collect();
+            (!v.is_empty()).then(|| v.iter().filter_map(|s| names.ids.get(s).copied()).collect())
         };
-        Role { topics, sectors: norm(&r.sectors, false), countries: norm(&r.countries, true) }
+        Role {
+            topics,
+            sectors: ids(&r.sectors, false, &self.sectors),
+            countries: ids(&r.countries, true, &self.countries),
+        }
     }
 
     fn ctx<'a>(&self, team: &'a TeamSpec) -> Ctx<'a> {
@@ -263,25 +313,40 @@ impl TeamBuilder {
         let mut member_orgs: Vec<u32> = members.iter().map(|&k| self.people[k].org).filter(|&o| o != NONE).collect();
         member_orgs.sort_unstable();
         member_orgs.dedup();
-        let mut countries: Vec<String> = members
-            .iter()
-            .map(|&k| &self.people[k])
-            .filter(|p| p.org != NONE && team.rules.counts(&p.country))
-            .map(|p| p.country.clone())
-            .collect();
-        countries.sort();
-        countries.dedup();
-        let country_open = team.rules.min_countries as usize > countries.len();
-        Ctx { team, members, member_ids, member_orgs, countries, country_open }
+        let n = self.countries.names.len();
+        let mut ctx = Ctx {
+            team,
+            members,
+            member_ids,
+            member_orgs,
+            counted: vec![std::cell::Cell::new(0); n],
+            present: vec![false; n],
+            country_open: false,
+        };
+        for &k in &ctx.members {
+            let p = &self.people[k];
+            if p.org != NONE && self.counted(&ctx, p.country_id) {
+                ctx.present[p.country_id as usize] = true;
+            }
+        }
+        let have = ctx.present.iter().filter(|&&x| x).count();
+        ctx.country_open = team.rules.min_countries as usize > have;
+        ctx
+    }
+
+    /// Whether country `c` (an id) counts under the consortium's rules.
+    fn counted(&self, ctx: &Ctx, c: u32) -> bool {
+        let cell = &ctx.counted[c as usize];
+        if cell.get() == 0 {
+            cell.set(if ctx.team.rules.counts(&self.countries.names[c as usize]) { 2 } else { 1 });
+        }
+        cell.get() == 2
     }
 
     /// Whether person `k` brings a country the consortium needs.
     fn adds_country(&self, ctx: &Ctx, k: usize) -> bool {
         let p = &self.people[k];
-        ctx.country_open
-            && p.org != NONE
-            && ctx.team.rules.counts(&p.country)
-            && ctx.countries.binary_search(&p.country).is_err()
+        ctx.country_open && p.org != NONE && !ctx.present[p.country_id as usize] && self.counted(ctx, p.country_id)
     }
 
     /// Hard constraints of person `k` for a role of this consortium.
@@ -290,8 +355,8 @@ impl TeamBuilder {
         k < self.candidates
             && ctx.member_ids.binary_search(&p.id).is_err()
             && (ctx.team.allow_same_organisation || p.org == NONE || ctx.member_orgs.binary_search(&p.org).is_err())
-            && (role.sectors.is_empty() || role.sectors.contains(&p.sector))
-            && (role.countries.is_empty() || role.countries.contains(&p.country))
+            && role.sectors.as_ref().is_none_or(|v| v.contains(&p.sector_id))
+            && role.countries.as_ref().is_none_or(|v| v.contains(&p.country_id))
     }
 
     fn topic_score(&self, role: &Role, k: usize) -> f64 {
@@ -331,10 +396,10 @@ impl TeamBuilder {
         if adds {
             contrib.push((W_COUNTRY, 2, 0, FitReason::Country { adds_country: true }));
         }
-        if !role.sectors.is_empty() {
+        if role.sectors.is_some() {
             contrib.push((0.0, 3, 0, FitReason::Sector));
         }
-        if !role.countries.is_empty() && !adds {
+        if role.countries.is_some() && !adds {
             contrib.push((0.0, 4, 0, FitReason::Country { adds_country: false }));
         }
         contrib.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -378,22 +443,31 @@ impl TeamBuilder {
         let p = &self.model.prepared[k];
         let knows =
             |t: TopicId| p.offers.binary_search_by_key(&t, |x| x.0).is_ok() || p.interests.binary_search(&t).is_ok();
-        let mut out = Vec::new();
-        for team in teams {
-            if team.members.contains(&person) || !team.open_roles.iter().any(|r| r.topics.iter().any(|&t| knows(t))) {
+        // Scores first; reasons only for the roles that make the list.
+        let mut found: Vec<(f64, i64, i64, usize, usize)> = Vec::new();
+        for (ti, team) in teams.iter().enumerate() {
+            if team.members.contains(&person) {
                 continue;
             }
-            let ctx = self.ctx(team);
-            for spec in &team.open_roles {
-                let role = self.role(spec);
-                if let Some(s) = self.score(&ctx, &role, k) {
-                    out.push((team.idea, spec.id, self.explain(&ctx, &role, k, s)));
+            let mut ctx = None;
+            for (ri, spec) in team.open_roles.iter().enumerate() {
+                if spec.topics.iter().any(|&t| knows(t)) {
+                    let ctx = ctx.get_or_insert_with(|| self.ctx(team));
+                    if let Some(s) = self.score(ctx, &self.role(spec), k) {
+                        found.push((s, team.idea, spec.id, ti, ri));
+                    }
                 }
             }
         }
-        out.sort_by(|a, b| b.2.score.total_cmp(&a.2.score).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
-        out.truncate(limit);
-        out
+        found.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        found.truncate(limit);
+        found
+            .into_iter()
+            .map(|(s, idea, rid, ti, ri)| {
+                let ctx = self.ctx(&teams[ti]);
+                (idea, rid, self.explain(&ctx, &self.role(&teams[ti].open_roles[ri]), k, s))
+            })
+            .collect()
     }
 
     /// The suggested team for an idea (see the module documentation for the method).
@@ -638,24 +712,19 @@ impl Solver {
         // More than 64 sector needs (the pages allow a few) would not fit the masks.
         let active: Vec<_> = rules.sector_mix.iter().filter(|n| n.min > 0).take(64).collect();
         let n_orgs = b.orgs.len();
-        let mut country_ids: HashMap<&str, u32> = HashMap::new();
-        let mut facts = |k: usize| {
+        let sector_needs: Vec<u64> = b
+            .sectors
+            .names
+            .iter()
+            .map(|s| active.iter().enumerate().filter(|(_, n)| n.sectors.contains(s)).fold(0, |m, (i, _)| m | 1 << i))
+            .collect();
+        let facts = |k: usize| {
             let p = &b.people[k];
             if p.org == NONE {
                 return Facts { org: NONE, country: NONE, needs: 0 };
             }
-            let country = if rules.counts(&p.country) {
-                let n = country_ids.len() as u32;
-                *country_ids.entry(p.country.as_str()).or_insert(n)
-            } else {
-                NONE
-            };
-            let needs = active
-                .iter()
-                .enumerate()
-                .filter(|(_, n)| n.sectors.contains(&p.sector))
-                .fold(0, |m, (i, _)| m | 1 << i);
-            Facts { org: p.org, country, needs }
+            let country = if b.counted(ctx, p.country_id) { p.country_id } else { NONE };
+            Facts { org: p.org, country, needs: sector_needs[p.sector_id as usize] }
         };
         let allow_same = ctx.team.allow_same_organisation;
         let member_facts: Vec<Facts> = ctx.members.iter().map(|&k| facts(k)).collect();
@@ -673,7 +742,7 @@ impl Solver {
             .collect();
         let mut base = Tally {
             org: vec![0; n_orgs],
-            country: vec![0; country_ids.len()],
+            country: vec![0; ctx.counted.len()],
             need: vec![0; active.len() * n_orgs],
             n_orgs,
             entities: 0,
@@ -1632,6 +1701,12 @@ mod tests {
         assert!(b.roles_for(1, &[], 5).is_empty());
         let t2 = team(&[2], vec![role(10, &[8], &[], &[])]);
         assert!(b.fits(&t2, 10, 10).iter().all(|f| f.person != 1), "known people are never suggested");
+    }
+
+    #[test]
+    fn a_builder_can_be_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<TeamBuilder>();
     }
 
     #[test]
