@@ -72,8 +72,10 @@
 //!
 //! # Ideas that need you
 //!
-//! [`TeamBuilder::roles_for`] evaluates one person against every open role of the given ideas
-//! they are not a member of (a per-call index over role topics would cost as much as the scan).
+//! [`TeamBuilder::roles_for`] looks at the open roles of the ideas the person is not a member
+//! of, scores only those sharing a topic with them (binary searches in their sorted topic
+//! lists; an index over role topics built per call would cost as much as this pass) and
+//! explains only the roles that make the list.
 
 use super::candidates::Index;
 use super::eligibility::{Check, Partner, Rules};
