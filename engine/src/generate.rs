@@ -52,7 +52,7 @@ pub const NUM_TOPICS: u32 = 50;
 /// (sector, share, probability that an opportunity is an offer)
 const SECTORS: [(&str, f64, f64); 7] = [
     ("pharma", 0.20, 0.35),
-    ("biotech", 0.22, 0.55),
+    ("biotech_sme", 0.22, 0.55),
     ("academia", 0.30, 0.70),
     ("hospital", 0.12, 0.55),
     ("patient_org", 0.06, 0.40),
@@ -60,8 +60,42 @@ const SECTORS: [(&str, f64, f64); 7] = [
     ("funder", 0.06, 0.75),
 ];
 
+/// (country, share) of the organisations: mostly EU member states, some associated countries
+/// and a few from elsewhere (whose entities do not count under the default eligibility rules).
+const COUNTRIES: [(&str, f64); 20] = [
+    ("DE", 0.16),
+    ("FR", 0.12),
+    ("NL", 0.08),
+    ("IT", 0.08),
+    ("ES", 0.07),
+    ("BE", 0.06),
+    ("SE", 0.05),
+    ("DK", 0.04),
+    ("AT", 0.03),
+    ("PL", 0.03),
+    ("FI", 0.02),
+    ("IE", 0.02),
+    ("PT", 0.02),
+    ("CZ", 0.02),
+    ("CH", 0.06),
+    ("GB", 0.06),
+    ("NO", 0.02),
+    ("IL", 0.02),
+    ("US", 0.03),
+    ("JP", 0.01),
+];
+
+/// The country of an organisation, drawn from [`COUNTRIES`] by a hash of its name, so people of
+/// one organisation share it and the main random stream (topics, sectors) is left as it was.
+fn organisation_country(org: &str) -> &'static str {
+    let h = org.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100_0000_01b3));
+    let cum = cumulative(&COUNTRIES.map(|c| c.1));
+    COUNTRIES[Rng::new(h).pick(&cum)].0
+}
+
 /// Realistic profiles: sector mix, Zipf-like topics over 50 topics, 2–4 interests,
-/// 1–3 opportunities (1–2 topics each), organisations shared by a few people.
+/// 1–3 opportunities (1–2 topics each), organisations shared by a few people, each
+/// organisation in one country.
 pub fn generate_profiles(n: usize, seed: u64) -> Vec<Profile> {
     let mut rng = Rng::new(seed);
     let sector_cum = cumulative(&SECTORS.map(|s| s.1));
@@ -102,7 +136,15 @@ pub fn generate_profiles(n: usize, seed: u64) -> Vec<Profile> {
                 opportunities.push(Opportunity { id: opp_id, kind, topics: draw_topics(nt, &mut rng) });
                 opp_id += 1;
             }
-            Profile { id: i as i64 + 1, sector: sector.to_string(), organisation: org, interests, opportunities }
+            let country = organisation_country(&org).to_string();
+            Profile {
+                id: i as i64 + 1,
+                sector: sector.to_string(),
+                organisation: org,
+                country,
+                interests,
+                opportunities,
+            }
         })
         .collect()
 }

@@ -7,6 +7,7 @@
 //! * [`check`]: an independent feasibility checker and objective evaluation.
 //! * [`generate`]: deterministic generators of realistic events (benchmarks, tests).
 //! * [`eligibility`]: a consortium's eligibility rules for a call and their evaluation.
+//! * [`team`]: who fits an idea's open roles, a suggested team, the roles a person fits.
 
 pub mod bound;
 pub mod candidates;
@@ -16,6 +17,7 @@ pub mod generate;
 pub mod interchange;
 pub mod schedule;
 pub mod scoring;
+pub mod team;
 
 pub use self::candidates::{pairs_from_suggestions, scored_pairs, suggest_all, suggest_for, Matcher};
 pub use self::check::{check_feasible, objective};
@@ -27,6 +29,7 @@ pub use self::schedule::{schedule, schedule_greedy, schedule_with, solve, solve_
 pub use self::scoring::{
     Opportunity, OpportunityKind, Profile, Reason, ScoredPair, ScoringParams, Suggestion, TopicId,
 };
+pub use self::team::{FitReason, Method as TeamMethod, RoleFit, RoleSpec, TeamBuilder, TeamSpec, TeamSuggestion};
 
 #[cfg(test)]
 mod tests {
