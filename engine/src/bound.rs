@@ -408,7 +408,33 @@ impl Lp {
 /// `deg_hint`: degrees of a good heuristic solution, used only to start the descent.
 /// `sweeps`: at most this many coordinate-descent sweeps, and at most `work / (edge-slot
 /// entries)` (but at least 3) so that large events stay fast.
-pub fn upper_bound(p: &Problem, deg_hint: &[u32], min_requested: usize, sweeps: usize, work: usize) -> f64 {
+pub fn upper_bound(
+    p: &Problem,
+    deg_hint: &[u32],
+    min_requested: usize,
+    min_groups: usize,
+    sweeps: usize,
+    work: usize,
+) -> f64 {
+    let _ = min_groups;
+    if !p.groups.is_empty() {
+        // Interim: part (2) splits into the pairs' part and the groups' part, since
+        // H(a + b) ≤ H(a) + H(b); each is bounded on its own.
+        let pairs_only = pair_bound(p, deg_hint, 0, sweeps, work);
+        let mut n_groups = vec![0u32; p.n()];
+        for g in &p.groups {
+            for &x in &g.members {
+                n_groups[x as usize] += 1;
+            }
+        }
+        let w: f64 = p.groups.iter().map(|g| g.weight).sum();
+        let h: f64 = (0..p.n()).map(|x| harmonic(n_groups[x].min(p.cap[x]))).sum();
+        return pairs_only + w + p.fairness_bonus * h + 1e-9;
+    }
+    pair_bound(p, deg_hint, min_requested, sweeps, work)
+}
+
+fn pair_bound(p: &Problem, deg_hint: &[u32], min_requested: usize, sweeps: usize, work: usize) -> f64 {
     let mut lp = build_lp(p, deg_hint, min_requested);
     let n = p.n();
     let entries: usize = lp.edges.iter().map(|e| e.3.count_ones() as usize).sum();

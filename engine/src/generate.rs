@@ -1,7 +1,7 @@
 //! Deterministic generators: realistic brokerage events and small random instances (tests).
 
 use super::candidates::scored_pairs;
-use super::interchange::{Instance, LockedMeeting, PairIn, Participant};
+use super::interchange::{GroupIn, Instance, LockedGroup, LockedMeeting, PairIn, Participant, Room};
 use super::scoring::{Opportunity, OpportunityKind, Profile, ScoredPair, ScoringParams};
 
 /// SplitMix64 PRNG.
@@ -159,7 +159,17 @@ pub fn instance_from_pairs(profiles: &[Profile], pairs: &[ScoredPair], regime: R
         Regime::ScarceTime => n / 2,
     }
     .max(1) as u32;
-    Instance { slots, tables_per_slot: tables, fairness_bonus: mean, participants, pairs, locked: Vec::new() }
+    Instance {
+        slots,
+        tables_per_slot: tables,
+        fairness_bonus: mean,
+        participants,
+        pairs,
+        locked: Vec::new(),
+        rooms: Vec::new(),
+        groups: Vec::new(),
+        locked_groups: Vec::new(),
+    }
 }
 
 /// A realistic event instance with `n` participants.
@@ -239,5 +249,54 @@ pub fn random_instance(seed: u64, max_people: usize) -> Instance {
         participants,
         pairs,
         locked,
+        rooms: Vec::new(),
+        groups: Vec::new(),
+        locked_groups: Vec::new(),
     }
+}
+
+/// A small random instance (as [`random_instance`]) with 1–3 rooms of capacity 2–5, up to four
+/// group meetings of 2..=largest room members, and sometimes a locked group meeting (tests).
+pub fn random_group_instance(seed: u64, max_people: usize) -> Instance {
+    let mut inst = random_instance(seed, max_people);
+    let mut rng = Rng::new(seed ^ 0xA5A5_0F0F);
+    let n = inst.participants.len();
+    let nrooms = rng.range(1, 3);
+    inst.rooms = (0..nrooms).map(|r| Room { id: format!("r{r}"), capacity: rng.range(2, 5) as u32 }).collect();
+    let largest = inst.rooms.iter().map(|r| r.capacity as usize).max().unwrap_or(2);
+    if n < 2 {
+        return inst;
+    }
+    for g in 0..rng.range(0, 4) {
+        let size = rng.range(2, largest.min(n) as u64) as usize;
+        let mut ids: Vec<usize> = (0..n).collect();
+        for i in (1..n).rev() {
+            ids.swap(i, rng.range(0, i as u64) as usize);
+        }
+        inst.groups.push(GroupIn {
+            id: format!("g{g}"),
+            members: ids[..size].iter().map(|&i| inst.participants[i].id.clone()).collect(),
+            weight: rng.range(0, 20) as f64 / 4.0,
+        });
+    }
+    if !inst.groups.is_empty() && rng.chance(0.3) {
+        let g = rng.range(0, inst.groups.len() as u64 - 1) as usize;
+        let slot = rng.range(0, inst.slots as u64 - 1) as u32;
+        let room = rng.range(0, inst.rooms.len() as u64 - 1) as usize;
+        let members = &inst.groups[g].members;
+        let clash = inst.locked.iter().any(|l| l.slot == slot && (members.contains(&l.a) || members.contains(&l.b)));
+        let over = members.iter().any(|m| {
+            let locked = inst.locked.iter().filter(|l| &l.a == m || &l.b == m).count() as u32;
+            let p = inst.participants.iter().find(|p| &p.id == m).expect("member");
+            locked + 1 > p.max_meetings
+        });
+        if !clash && !over && inst.rooms[room].capacity as usize >= members.len() {
+            inst.locked_groups.push(LockedGroup {
+                group: inst.groups[g].id.clone(),
+                slot,
+                room: inst.rooms[room].id.clone(),
+            });
+        }
+    }
+    inst
 }
