@@ -556,6 +556,17 @@ pub fn place_groups(p: &Problem) -> GroupPlan {
     pl.finish()
 }
 
+/// The number of groups that could be placed on their own (members available together in a slot
+/// free of their locked meetings, with a room that holds them, every member's cap above their
+/// locked meetings), locked ones included; 0 for an invalid instance. When the scheduler places
+/// this many, every schedulable group meeting is placed.
+pub fn schedulable_groups(inst: &super::interchange::Instance) -> usize {
+    match Problem::from_instance(inst) {
+        Ok(p) => Placer::new(&p).finish().possible.iter().filter(|&&x| x).count(),
+        Err(_) => 0,
+    }
+}
+
 /// Baseline: groups in a fixed order (most constrained first), each in its first feasible slot.
 pub fn place_groups_greedy(p: &Problem) -> GroupPlan {
     let mut pl = Placer::new(p);
