@@ -203,9 +203,11 @@ fn schedule(input: &str, output: &str) -> anyhow::Result<()> {
         std::fs::write(output, json + "\n").map_err(|e| anyhow::anyhow!("cannot write {output}: {e}"))?;
     }
     eprintln!(
-        "{} meetings; {} of {} requested pairs; objective {:.2}, at least {:.1} % of the best possible; \
-         {} people with a possible partner have none; {} ms",
+        "{} pair meetings; {} of {} group meetings; {} of {} requested pairs; objective {:.2}, at least {:.1} % of the \
+         best possible; {} people with a possible partner have none; {} ms",
         timetable.meetings.len(),
+        timetable.groups_scheduled,
+        timetable.groups_total,
         timetable.requested_scheduled,
         timetable.requested_total,
         timetable.objective,

@@ -2,8 +2,9 @@
 //!
 //! nice -n 10 cargo bench --bench engine
 //! nice -n 10 cargo bench --bench engine -- 'full/10000'
+//! nice -n 10 cargo bench --bench engine -- 'groups/'
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use liaison_engine::generate::{generate_profiles, instance_from_pairs, Regime, SUGGESTIONS_PER_PERSON};
+use liaison_engine::generate::{add_groups, generate_profiles, instance_from_pairs, Regime, SUGGESTIONS_PER_PERSON};
 use liaison_engine::{pairs_from_suggestions, schedule, schedule_greedy, scored_pairs, suggest_all, ScoringParams};
 use std::time::Duration;
 
@@ -35,6 +36,12 @@ fn benches(c: &mut Criterion) {
                     let inst = instance_from_pairs(&profiles, &pairs, regime, 1);
                     schedule(&inst).expect("valid")
                 })
+            });
+            // The combined scheduler: N/10 group meetings and N/100 rooms, then the pairs.
+            let mut with_groups = inst.clone();
+            add_groups(&mut with_groups, &profiles, n / 10, n / 100, 1);
+            g.bench_function(&format!("groups/{n}/{name}"), |b| {
+                b.iter(|| schedule(black_box(&with_groups)).expect("valid"))
             });
         }
     }

@@ -46,8 +46,8 @@
 //! coordinate (D is convex piecewise linear in each coordinate), so D never increases. Besides
 //! single coordinates (ρ, each λ_s, each μ_sc, each β_ps, each π_p) we line-search two aggregate
 //! directions that single coordinates cannot follow: "all λ_s += t" and "all π_p += t, all
-//! λ_s += 2t, all μ_sc += t" (pair and group values unchanged), plus per person "π_p −= t,
-//! β_p· −= t". On generated events the result is within ~0.05 % of the HiGHS LP optimum for
+//! λ_s += 2t" (pair values unchanged, groups' values change by k_g t, included exactly), plus per
+//! person "π_p −= t, β_p· −= t". On generated events the result is within ~0.05 % of the HiGHS LP optimum for
 //! pairs alone (see docs/engine.md); with groups see engine/README.md.
 
 use super::interchange::{harmonic, Problem};
@@ -227,17 +227,11 @@ impl Lp {
         }
     }
 
-    /// Exact line search along "all π_p += t, all λ_s += 2t, all μ_sc += t" (edge and group
-    /// values unchanged: a group of k members gains k t from π and pays k t from μ).
+    /// Exact line search along "all π_p += t, all λ_s += 2t" (pair values unchanged; a group of
+    /// k members gains k t).
     fn shift_pi_lambda(&mut self, buf: &mut Vec<f64>) {
         buf.clear();
-        let mut lo = -0.5 * self.lambda.iter().copied().fold(f64::INFINITY, f64::min);
-        let levels = |i: usize| !i.is_multiple_of(self.cmax + 1);
-        if self.cmax > 0 {
-            let m =
-                self.mu.iter().enumerate().filter(|&(i, _)| levels(i)).map(|(_, &m)| m).fold(f64::INFINITY, f64::min);
-            lo = lo.max(-m);
-        }
+        let lo = -0.5 * self.lambda.iter().copied().fold(f64::INFINITY, f64::min);
         for (p, cs) in self.c.iter().enumerate() {
             for &c in cs {
                 if c - self.pi[p] > lo {
@@ -245,14 +239,37 @@ impl Lp {
                 }
             }
         }
-        let room_slope: f64 = self.rooms.iter().enumerate().filter(|&(i, _)| levels(i)).map(|(_, &r)| r).sum();
-        let slope = (2.0 * self.tables.iter().sum::<f64>() + room_slope).max(0.0) as usize;
-        // D(t) = 2ΣT t + Σ max(0, b − t).
-        let t = if buf.len() > slope {
-            let (_, x, _) = buf.select_nth_unstable_by(slope, |x, y| y.total_cmp(x));
-            *x
+        let slope = (2.0 * self.tables.iter().sum::<f64>()).max(0.0) as usize;
+        let t = if self.g_w.is_empty() {
+            // D(t) = 2ΣT t + Σ max(0, b − t).
+            if buf.len() > slope {
+                let (_, x, _) = buf.select_nth_unstable_by(slope, |x, y| y.total_cmp(x));
+                *x
+            } else {
+                f64::NEG_INFINITY
+            }
         } else {
-            f64::NEG_INFINITY
+            // D(t) = 2ΣT t + Σ max(0, b − t) + Σ_g max(0, B_g + k_g t): walk the breakpoints
+            // (slope changes +1 at each b, +k_g at −B_g/k_g) until the slope turns ≥ 0.
+            let mut ev: Vec<(f64, f64)> = buf.iter().map(|&b| (b, 1.0)).collect();
+            for g in 0..self.g_w.len() {
+                let k = self.g_members[g].len() as f64;
+                ev.push((-self.top2g(g).v1 / k, k));
+            }
+            ev.sort_by(|x, y| x.0.total_cmp(&y.0));
+            let mut d = slope as f64 - buf.len() as f64;
+            let mut t = f64::NEG_INFINITY;
+            for (bp, w) in ev {
+                if d >= 0.0 {
+                    break;
+                }
+                t = bp;
+                d += w;
+            }
+            if d < 0.0 {
+                t = f64::INFINITY; // cannot happen with a finite LP; leave π alone
+            }
+            t
         };
         let t = t.max(lo);
         if t.is_finite() && t != 0.0 {
@@ -261,14 +278,6 @@ impl Lp {
             }
             for l in &mut self.lambda {
                 *l = (*l + 2.0 * t).max(0.0);
-            }
-            let c1 = self.cmax + 1;
-            if self.cmax > 0 {
-                for (i, m) in self.mu.iter_mut().enumerate() {
-                    if !i.is_multiple_of(c1) {
-                        *m = (*m + t).max(0.0);
-                    }
-                }
             }
         }
     }

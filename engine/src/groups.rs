@@ -35,8 +35,10 @@ use super::interchange::Problem;
 pub const EXACT_GROUPS: usize = 12;
 /// Node limit of the exact search.
 const EXACT_NODES: usize = 200_000;
-/// Depth of the augmenting-path repair.
+/// Depth of the augmenting-path repair, groups moved per step, nodes per repaired group.
 pub const REPAIR_DEPTH: usize = 4;
+pub const MAX_BLOCKERS: usize = 2;
+const REPAIR_NODES: usize = 2000;
 /// A requested pair's loss weighs this much more than another pair's.
 const REQUESTED_FACTOR: f64 = 100.0;
 
@@ -108,6 +110,11 @@ struct Placer<'a> {
     /// Slots free of locked meetings, per person.
     base_free: Vec<u64>,
     in_chain: Vec<bool>,
+    /// (placed?, group, slot) of every change while `journal_on`, for undoing repairs.
+    journal: Vec<(bool, u32, u32)>,
+    journal_on: bool,
+    /// Node budget of the current repair.
+    nodes_left: usize,
 }
 
 impl<'a> Placer<'a> {
@@ -130,6 +137,9 @@ impl<'a> Placer<'a> {
             pairs_of: vec![Vec::new(); n],
             base_free: Vec::new(),
             in_chain: vec![false; p.groups.len()],
+            journal: Vec::new(),
+            journal_on: false,
+            nodes_left: 0,
         };
         for l in &p.locked {
             let pr = p.pairs[l.pair as usize];
@@ -236,6 +246,9 @@ impl<'a> Placer<'a> {
             self.used_ge[b + c] += 1;
         }
         self.slot_of[g as usize] = slot as u32;
+        if self.journal_on {
+            self.journal.push((true, g, slot as u32));
+        }
     }
 
     fn remove(&mut self, g: u32) {
@@ -252,6 +265,9 @@ impl<'a> Placer<'a> {
             self.used_ge[b + c] -= 1;
         }
         self.slot_of[g as usize] = NONE;
+        if self.journal_on {
+            self.journal.push((false, g, slot as u32));
+        }
     }
 
     #[inline]
@@ -312,68 +328,71 @@ impl<'a> Placer<'a> {
         best.3
     }
 
-    /// The single placed free group that keeps `g` out of `slot`, if exactly one does (`Some(None)`
-    /// when nothing is in the way, `None` when more than one group or a locked meeting is).
-    fn blocker(&self, g: u32, slot: usize) -> Option<Option<u32>> {
-        let mut found: Option<u32> = None;
-        let note = |h: u32, found: &mut Option<u32>| -> bool {
-            match *found {
-                None => {
-                    *found = Some(h);
-                    true
-                }
-                Some(f) => f == h,
-            }
-        };
+    /// The placed free groups that must move for `g` to go into `slot` (at most [`MAX_BLOCKERS`]):
+    /// those of its members in that slot, one group of each member at cap, and the smallest
+    /// group of the slot that frees a fitting room. `None` when a locked meeting or a group of
+    /// the current chain is in the way, or more groups would have to move.
+    fn blockers(&self, g: u32, slot: usize) -> Option<Vec<u32>> {
+        let mut out: Vec<u32> = Vec::new();
         for &x in self.members(g) {
             let h = self.at[x as usize * self.s + slot];
-            if h == LOCKED {
+            if h == LOCKED || (h != NONE && self.in_chain[h as usize]) {
                 return None;
             }
-            if h != NONE && (self.in_chain[h as usize] || !note(h, &mut found)) {
-                return None;
+            if h != NONE && !out.contains(&h) {
+                out.push(h);
             }
         }
-        // Caps: a member at cap must lose one of its free groups (the blocker, if it has one).
         for &x in self.members(g) {
             let x = x as usize;
-            let freed = found.is_some_and(|h| self.members(h).contains(&(x as u32)));
-            if self.deg[x] - u32::from(freed) >= self.p.cap[x] {
-                if freed || found.is_some() {
-                    return None;
-                }
-                let h = self.groups_of[x].iter().copied().find(|&h| self.placed(h) && !self.in_chain[h as usize])?;
-                found = Some(h);
+            let freed = out.iter().filter(|&&h| self.members(h).contains(&(x as u32))).count() as u32;
+            if self.deg[x] - freed >= self.p.cap[x] {
+                let h = self.groups_of[x]
+                    .iter()
+                    .copied()
+                    .find(|&h| self.placed(h) && !self.in_chain[h as usize] && !out.contains(&h))?;
+                out.push(h);
             }
         }
-        // Rooms: with the blocker gone (if it is in this slot), does g fit?
         let size = self.members(g).len();
         let b = slot * (self.cmax + 1);
-        let same_slot = found.filter(|&h| self.slot_of[h as usize] as usize == slot);
-        let hs = same_slot.map_or(0, |h| self.members(h).len());
-        let short = (1..=size).filter(|&c| self.used_ge[b + c] - u32::from(c <= hs) >= self.rooms_ge[b + c]).max();
+        let leaving = |c: usize, out: &[u32]| {
+            out.iter().filter(|&&h| self.slot_of[h as usize] as usize == slot && self.members(h).len() >= c).count()
+                as u32
+        };
+        let short = (1..=size).filter(|&c| self.used_ge[b + c] - leaving(c, &out) >= self.rooms_ge[b + c]).max();
         if let Some(c) = short {
-            if found.is_some() {
-                return None;
-            }
-            // The smallest group in this slot with ≥ c members.
             let mut best: Option<(usize, u32)> = None;
             for h in 0..self.p.groups.len() as u32 {
                 if self.slot_of[h as usize] as usize == slot
                     && !self.locked_group[h as usize]
                     && !self.in_chain[h as usize]
+                    && !out.contains(&h)
                     && self.members(h).len() >= c
                     && best.is_none_or(|(sz, _)| self.members(h).len() < sz)
                 {
                     best = Some((self.members(h).len(), h));
                 }
             }
-            found = Some(best?.1);
+            out.push(best?.1);
         }
-        Some(found)
+        (out.len() <= MAX_BLOCKERS).then_some(out)
     }
 
-    /// Augmenting path: place `g`, moving at most one group per step elsewhere.
+    fn undo_to(&mut self, mark: usize) {
+        while self.journal.len() > mark {
+            let (placed, g, sl) = self.journal.pop().expect("non-empty");
+            if placed {
+                self.remove(g);
+            } else {
+                self.place(g, sl as usize);
+            }
+            self.journal.pop(); // the entry the undo itself wrote
+        }
+    }
+
+    /// Augmenting path: place `g`, moving the groups in the way elsewhere, recursively; undone
+    /// through the journal when it fails.
     fn try_place(&mut self, g: u32, depth: usize) -> bool {
         let f = self.feasible(g);
         if f != 0 {
@@ -381,29 +400,84 @@ impl<'a> Placer<'a> {
             self.place(g, sl);
             return true;
         }
-        if depth == 0 {
+        if depth == 0 || self.nodes_left == 0 {
             return false;
         }
+        self.nodes_left -= 1;
         self.in_chain[g as usize] = true;
+        let mut cands: Vec<(usize, usize, Vec<u32>)> =
+            bits(self.base_mask(g)).filter_map(|sl| self.blockers(g, sl).map(|b| (b.len(), sl, b))).collect();
+        cands.sort_by_key(|c| (c.0, c.1));
         let mut done = false;
-        for sl in bits(self.base_mask(g)) {
-            let Some(Some(h)) = self.blocker(g, sl) else { continue };
-            let old = self.slot_of[h as usize] as usize;
-            self.remove(h);
-            if self.feasible(g) & (1 << sl) == 0 {
-                self.place(h, old);
-                continue;
+        for (_, sl, bl) in cands {
+            let mark = self.journal.len();
+            for &h in &bl {
+                self.remove(h);
             }
-            self.place(g, sl);
-            if self.try_place(h, depth - 1) {
-                done = true;
-                break;
+            if self.feasible(g) & (1 << sl) != 0 {
+                self.place(g, sl);
+                if bl.iter().all(|&h| self.try_place(h, depth - 1)) {
+                    done = true;
+                    break;
+                }
             }
-            self.remove(g);
-            self.place(h, old);
+            self.undo_to(mark);
         }
         self.in_chain[g as usize] = false;
         done
+    }
+
+    /// Exchanges: take out the groups in the way of an unplaced group g (they may fail to go
+    /// elsewhere), place g, then every other unplaced group that now fits; kept when more
+    /// groups are placed than before, undone otherwise.
+    fn swap_pass(&mut self, failed: &mut Vec<u32>) {
+        let mut k = 0;
+        while k < failed.len() {
+            let g = failed[k];
+            k += 1;
+            let mut improved = false;
+            for sl in bits(self.base_mask(g)) {
+                let Some(bl) = self.blockers(g, sl) else { continue };
+                if bl.is_empty() {
+                    continue;
+                }
+                self.journal.clear();
+                self.nodes_left = REPAIR_NODES;
+                for &h in &bl {
+                    self.remove(h);
+                }
+                if self.feasible(g) & (1 << sl) == 0 {
+                    self.undo_to(0);
+                    continue;
+                }
+                self.place(g, sl);
+                let mut placed = 1usize;
+                let mut lost = Vec::new();
+                for &h in &bl {
+                    if self.try_place(h, REPAIR_DEPTH) {
+                        placed += 1;
+                    } else {
+                        lost.push(h);
+                    }
+                }
+                let mut gained = Vec::new();
+                for &o in failed.iter() {
+                    if o != g && self.try_place(o, REPAIR_DEPTH) {
+                        gained.push(o);
+                    }
+                }
+                if placed + gained.len() > bl.len() {
+                    failed.retain(|&x| x != g && !gained.contains(&x));
+                    failed.extend(lost);
+                    improved = true;
+                    break;
+                }
+                self.undo_to(0);
+            }
+            if improved {
+                k = 0;
+            }
+        }
     }
 
     fn free_groups(&self) -> Vec<u32> {
@@ -431,9 +505,21 @@ impl<'a> Placer<'a> {
             }
         }
         if repair {
-            for g in failed {
-                self.try_place(g, REPAIR_DEPTH);
+            self.journal_on = true;
+            for _round in 0..3 {
+                let before = failed.len();
+                failed.retain(|&g| {
+                    self.journal.clear();
+                    self.nodes_left = REPAIR_NODES;
+                    !self.try_place(g, REPAIR_DEPTH)
+                });
+                if failed.len() == before || failed.is_empty() {
+                    break;
+                }
             }
+            self.swap_pass(&mut failed);
+            self.journal_on = false;
+            self.journal.clear();
         }
     }
 
@@ -580,6 +666,7 @@ mod tests {
     use super::super::generate::random_group_instance;
     use super::super::interchange::{harmonic, GroupIn, Instance, LockedGroup, Participant, Problem, Room};
     use super::super::schedule::{schedule, schedule_greedy};
+    use super::Placer;
 
     /// Do groups of these sizes fit these free room capacities (matching, checked directly)?
     fn rooms_fit(sizes: &[usize], rooms: &[u32]) -> bool {
@@ -748,6 +835,74 @@ mod tests {
         assert!(compared >= 400 && with_groups >= 120, "too few comparisons: {compared} ({with_groups} with groups)");
         assert!(same_requested * 100 >= compared * 95, "requested pairs maximal on {same_requested}/{compared}");
         assert!(optimal * 100 >= compared * 80, "optimal on only {optimal}/{compared}");
+    }
+
+    /// Small group-heavy problems: 6–12 people, 1–4 slots, 1–3 rooms of 2–4, 3–10 groups of 2–4.
+    fn group_heavy(seed: u64) -> Problem {
+        let mut rng = super::super::generate::Rng::new(seed);
+        let n = rng.range(6, 12) as usize;
+        let slots = rng.range(1, 4) as u32;
+        let mut inst = Instance {
+            slots,
+            tables_per_slot: 1,
+            fairness_bonus: 1.0,
+            participants: (0..n)
+                .map(|i| Participant {
+                    id: format!("p{i}"),
+                    max_meetings: rng.range(1, slots as u64) as u32,
+                    available_slots: (0..slots).filter(|_| rng.chance(0.8)).collect(),
+                })
+                .collect(),
+            pairs: vec![],
+            locked: vec![],
+            rooms: (0..rng.range(1, 3))
+                .map(|r| Room { id: format!("r{r}"), capacity: rng.range(2, 4) as u32 })
+                .collect(),
+            groups: vec![],
+            locked_groups: vec![],
+        };
+        let largest = inst.rooms.iter().map(|r| r.capacity).max().expect("rooms") as u64;
+        for g in 0..rng.range(3, 10) {
+            let size = rng.range(2, largest) as usize;
+            let mut ids: Vec<usize> = (0..n).collect();
+            for i in (1..n).rev() {
+                ids.swap(i, rng.range(0, i as u64) as usize);
+            }
+            inst.groups.push(group(&format!("g{g}"), &ids[..size]));
+        }
+        Problem::from_instance(&inst).expect("valid")
+    }
+
+    #[test]
+    fn heuristic_group_phase_is_maximal_on_small_cases() {
+        let (mut same, mut total, mut contested) = (0, 0, 0);
+        for seed in 0..400u64 {
+            let p = group_heavy(seed);
+            let mut exact = Placer::new(&p);
+            exact.exact();
+            let best = exact.finish().scheduled;
+            let mut heur = Placer::new(&p);
+            heur.greedy(true);
+            let plan = heur.finish();
+            // The heuristic's placement is consistent (rooms assigned, nobody twice in a slot).
+            let mut seen = std::collections::HashSet::new();
+            for (g, pl) in plan.placed.iter().enumerate() {
+                if let Some((sl, r)) = pl {
+                    assert!(p.rooms[*r as usize] as usize >= p.groups[g].members.len());
+                    assert!(seen.insert((u32::MAX, *sl, *r)), "seed {seed}: room twice");
+                    for &x in &p.groups[g].members {
+                        assert!(seen.insert((x, *sl, 0)), "seed {seed}: person twice");
+                        assert!(p.avail[x as usize] & (1 << sl) != 0);
+                    }
+                }
+            }
+            assert!(plan.scheduled <= best, "seed {seed}: beat the exact search?");
+            total += 1;
+            same += usize::from(plan.scheduled == best);
+            contested += usize::from(plan.possible.iter().filter(|&&x| x).count() > best);
+        }
+        assert!(contested >= 100, "too few instances where groups compete: {contested}");
+        assert!(same * 100 >= total * 99, "heuristic maximal on only {same}/{total}");
     }
 
     fn people(n: usize, slots: &[u32], cap: u32) -> Vec<Participant> {

@@ -766,3 +766,40 @@ async fn the_schedule_command_writes_a_feasible_timetable_and_refuses_bad_instan
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a valid instance"));
 }
+
+#[actix_web::test]
+async fn the_schedule_command_reads_and_writes_group_meetings() {
+    use liaison::matchmaking::engine;
+    const BIN: &str = env!("CARGO_BIN_EXE_liaison");
+    let dir = tempfile::tempdir().expect("dir");
+    let input = dir.path().join("instance.json");
+    let output = dir.path().join("timetable.json");
+    let inst = engine::generate::generate_instance_with_groups(200, engine::generate::Regime::ScarceTime, 3);
+    assert!(inst.groups.len() == 20 && inst.rooms.len() == 2);
+    std::fs::write(&input, serde_json::to_string(&inst).expect("json")).expect("write");
+    let out = std::process::Command::new(BIN)
+        .args(["schedule", "--input", input.to_str().expect("p"), "--output", output.to_str().expect("p")])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let tt: engine::Timetable =
+        serde_json::from_str(&std::fs::read_to_string(&output).expect("read")).expect("timetable");
+    engine::check_feasible(&inst, &tt).expect("feasible");
+    assert_eq!(tt.groups_total, 20);
+    assert_eq!(tt.groups_scheduled, engine::groups::schedulable_groups(&inst), "every schedulable group placed");
+    assert!(tt.group_meetings.iter().all(|g| inst.rooms.iter().any(|r| r.id == g.room)));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{} of 20 group meetings", tt.groups_scheduled)), "{stderr}");
+
+    // A group larger than every room is refused with its name.
+    let mut bad = inst.clone();
+    bad.groups[0].members = inst.participants.iter().take(11).map(|p| p.id.clone()).collect();
+    std::fs::write(&input, serde_json::to_string(&bad).expect("json")).expect("w");
+    let out = std::process::Command::new(BIN)
+        .args(["schedule", "--input", input.to_str().expect("p")])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let msg = String::from_utf8_lossy(&out.stderr);
+    assert!(msg.contains("group meeting \"group1\" has 11 members but the largest room holds"), "{msg}");
+}
