@@ -1,0 +1,187 @@
+//! Pair scheduling on generators we did not tune for: varies unavailability, caps, sector mix,
+//! topic skew, the length of the day and the requested share, each in both regimes (tables
+//! scarce, time scarce), and prints one row per run plus the worst case.
+//!
+//! cargo build --release -p liaison-engine --examples
+//! nice target/release/examples/sweep --participants 20000 [--seeds 1,2] [--only NAME] [--phases]
+//!     [--out DIR]   (writes each instance as interchange JSON into DIR)
+//!
+//! Columns: people with a possible partner (a pair with a common available slot, both caps ≥ 1),
+//! how many of them got no meeting, the timetable's objective over the engine's own upper bound,
+//! and the scheduler's time from the instance to the timetable with its bound (no suggestions),
+//! as wall time and as time on a CPU (the figure to trust while other jobs share the cores).
+use liaison_engine::generate::{
+    generate_profiles_with, instance_from_pairs_with, Caps, InstanceOptions, ProfileOptions, Regime, TopicSkew,
+    SUGGESTIONS_PER_PERSON,
+};
+use liaison_engine::interchange::Problem;
+use liaison_engine::schedule::solve_profiled;
+use liaison_engine::{check_feasible, schedule, scored_pairs, Instance, ScoringParams};
+use std::time::Instant;
+
+struct Setting {
+    name: &'static str,
+    profiles: ProfileOptions,
+    instance: InstanceOptions,
+}
+
+fn settings() -> Vec<Setting> {
+    let p = ProfileOptions::default;
+    let i = InstanceOptions::default;
+    let s = |name, profiles, instance| Setting { name, profiles, instance };
+    let mixed = Caps::Mixed(vec![(0.3, 1, 2), (0.4, 3, 6), (0.3, 8, 12)]);
+    let mostly_one = Caps::Mixed(vec![(0.6, 1, 1), (0.4, 6, 12)]);
+    vec![
+        s("default (20 % away, caps 4–12, Zipf topics)", p(), i()),
+        s("away 0 %", p(), InstanceOptions { unavailable: 0.0, ..i() }),
+        s("away 10 %", p(), InstanceOptions { unavailable: 0.1, ..i() }),
+        s("away 30 %", p(), InstanceOptions { unavailable: 0.3, ..i() }),
+        s("away 40 %", p(), InstanceOptions { unavailable: 0.4, ..i() }),
+        s("caps 1–12 uniform", p(), InstanceOptions { caps: Some(Caps::Uniform(1, 12)), ..i() }),
+        s("caps 1–3", p(), InstanceOptions { caps: Some(Caps::Uniform(1, 3)), ..i() }),
+        s("caps 12 (all slots)", p(), InstanceOptions { caps: Some(Caps::Uniform(12, 12)), ..i() }),
+        s("caps mixed 1–2 / 3–6 / 8–12", p(), InstanceOptions { caps: Some(mixed.clone()), ..i() }),
+        s("caps 60 % one, 40 % 6–12", p(), InstanceOptions { caps: Some(mostly_one), ..i() }),
+        s("70 % academia", p().with_sector_share("academia", 0.7), i()),
+        s("pharma scarce (2 %)", p().with_sector_share("pharma", 0.02), i()),
+        s("many patient orgs (30 %)", p().with_sector_share("patient_org", 0.3), i()),
+        s("topics uniform", ProfileOptions { topics: TopicSkew::Zipf(0.0), ..p() }, i()),
+        s("topics steep (Zipf 2)", ProfileOptions { topics: TopicSkew::Zipf(2.0), ..p() }, i()),
+        s("5 hot topics (80 %)", ProfileOptions { topics: TopicSkew::Hot { hot: 5, share: 0.8 }, ..p() }, i()),
+        s("short day (6 slots)", p(), InstanceOptions { slots: 6, ..i() }),
+        s("requested 20 %", p(), InstanceOptions { requested: 0.2, ..i() }),
+        s(
+            "hard: away 40 %, caps mixed, 70 % academia, hot topics",
+            ProfileOptions { topics: TopicSkew::Hot { hot: 5, share: 0.8 }, ..p().with_sector_share("academia", 0.7) },
+            InstanceOptions { unavailable: 0.4, caps: Some(mixed), ..i() },
+        ),
+    ]
+}
+
+/// People with a possible partner, as the timetable's `participants_without_meeting` counts them.
+fn with_possible_partner(inst: &Instance) -> usize {
+    let p = Problem::from_instance(inst).expect("valid instance");
+    let mut possible = vec![false; p.n()];
+    for pr in &p.pairs {
+        let (a, b) = (pr.a as usize, pr.b as usize);
+        if p.avail[a] & p.avail[b] != 0 && p.cap[a] > 0 && p.cap[b] > 0 {
+            possible[a] = true;
+            possible[b] = true;
+        }
+    }
+    possible.iter().filter(|&&x| x).count()
+}
+
+/// Time this thread has run on a CPU (Linux; 0 elsewhere): wall time is unreliable while other
+/// jobs share the cores.
+fn cpu_ms() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse::<f64>().ok()))
+        .map_or(0.0, |ns| ns / 1e6)
+}
+
+fn main() {
+    let mut n = 20_000usize;
+    let mut seeds = vec![1u64];
+    let mut only: Option<String> = None;
+    let mut phases = false;
+    let mut out: Option<String> = None;
+    let mut only_regime: Option<String> = None;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut k = 0;
+    while k < args.len() {
+        let v = args.get(k + 1).cloned().unwrap_or_default();
+        match args[k].as_str() {
+            "--participants" => n = v.parse().expect("--participants N"),
+            "--seeds" => seeds = v.split(',').map(|x| x.parse().expect("--seeds 1,2,3")).collect(),
+            "--only" => only = Some(v),
+            "--out" => out = Some(v),
+            "--regime" => only_regime = Some(v),
+            "--phases" => {
+                phases = true;
+                k += 1;
+                continue;
+            }
+            other => panic!("unknown argument {other}"),
+        }
+        k += 2;
+    }
+    let params = ScoringParams::default();
+    println!("participants {n}, seeds {seeds:?}");
+    println!();
+    println!("| setting | regime | seed | pairs | meetings | with a possible partner | without a meeting | % | quality (own bound) | schedule ms | on-CPU ms |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let mut worst: Option<(f64, String)> = None;
+    let mut worst_quality: Option<(f64, String)> = None;
+    let mut slowest: Option<(f64, String)> = None;
+    for st in settings() {
+        if only.as_deref().is_some_and(|o| !st.name.contains(o)) {
+            continue;
+        }
+        for &seed in &seeds {
+            let profiles = generate_profiles_with(n, seed, &st.profiles);
+            let pairs = scored_pairs(&profiles, &params, SUGGESTIONS_PER_PERSON);
+            for (regime, rname) in [(Regime::ScarceTables, "tables scarce"), (Regime::ScarceTime, "time scarce")] {
+                if only_regime.as_deref().is_some_and(|r| !rname.contains(r)) {
+                    continue;
+                }
+                let inst = instance_from_pairs_with(&profiles, &pairs, regime, seed, &st.instance);
+                if let Some(dir) = &out {
+                    let slug: String = format!("{}-{rname}-{seed}", st.name)
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect();
+                    let json = serde_json::to_string(&inst).expect("serialise");
+                    std::fs::write(format!("{dir}/{slug}.json"), json).expect("write instance");
+                }
+                let (t, cpu) = (Instant::now(), cpu_ms());
+                let tt = schedule(&inst).expect("valid instance");
+                let ms = t.elapsed().as_secs_f64() * 1e3;
+                let cpu = cpu_ms() - cpu;
+                check_feasible(&inst, &tt).expect("feasible timetable");
+                let possible = with_possible_partner(&inst);
+                let pct = 100.0 * tt.participants_without_meeting as f64 / possible.max(1) as f64;
+                println!(
+                    "| {} | {rname} | {seed} | {} | {} | {possible} | {} | {pct:.2} % | {:.2} % | {ms:.0} | {cpu:.0} |",
+                    st.name,
+                    inst.pairs.len(),
+                    tt.meetings.len(),
+                    tt.participants_without_meeting,
+                    100.0 * tt.quality
+                );
+                let row = format!("{} / {rname} / seed {seed}", st.name);
+                if worst.as_ref().is_none_or(|w| pct > w.0) {
+                    worst = Some((pct, row.clone()));
+                }
+                if worst_quality.as_ref().is_none_or(|w| tt.quality < w.0) {
+                    worst_quality = Some((tt.quality, row.clone()));
+                }
+                if slowest.as_ref().is_none_or(|w| ms > w.0) {
+                    slowest = Some((ms, row.clone()));
+                }
+                if phases {
+                    let t = Instant::now();
+                    let p = Problem::from_instance(&inst).expect("valid instance");
+                    let parse = t.elapsed();
+                    let (_, ph) = solve_profiled(&p, &Default::default());
+                    let list: Vec<String> = std::iter::once(("instance → problem", parse))
+                        .chain(ph)
+                        .map(|(name, d)| format!("{name} {:.0} ms", d.as_secs_f64() * 1e3))
+                        .collect();
+                    eprintln!("  phases: {}", list.join(", "));
+                }
+            }
+        }
+    }
+    println!();
+    if let Some((pct, row)) = worst {
+        println!("worst share without a meeting: {pct:.2} % ({row})");
+    }
+    if let Some((q, row)) = worst_quality {
+        println!("lowest quality: {:.2} % ({row})", 100.0 * q);
+    }
+    if let Some((ms, row)) = slowest {
+        println!("slowest schedule: {ms:.0} ms ({row})");
+    }
+}
