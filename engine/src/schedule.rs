@@ -1042,7 +1042,7 @@ impl State<'_> {
         for &f in &self.adj[x] {
             let (a, b) = self.ends(f);
             let y = if a == x { b } else { a };
-            if self.placed(f) || self.p.cap[y] == 0 || self.visit[y] == self.stamp {
+            if self.placed(f) || self.p.cap[y] == 0 {
                 continue;
             }
             for sl in bits(self.p.avail[x] & self.p.avail[y] & !self.busy[x]) {
@@ -1131,8 +1131,6 @@ impl State<'_> {
         let mut moves = Vec::new();
         self.cover_moves(x, lists, depth > 0, &mut moves);
         moves.sort_by(|m1, m2| (m1.orphan != NONE).cmp(&(m2.orphan != NONE)).then(m2.delta.total_cmp(&m1.delta)));
-        // People explored by a failed search stay marked (as in Hopcroft–Karp: the state is
-        // unchanged after a failure), so each is expanded at most once per search.
         for m in &moves {
             if m.orphan != NONE && self.visit[m.orphan as usize] == self.stamp {
                 continue;
@@ -1185,15 +1183,19 @@ fn cover_repair(st: &mut State, opts: &SolveOptions) {
     }
     let mut budget = (opts.cover_nodes_per_person * n).max(opts.cover_nodes_min);
     let mut j = Vec::new();
+    st.stamp += 1;
     for x in todo {
-        if st.deg[x] > 0 || budget == 0 {
+        if st.deg[x] > 0 || budget == 0 || st.visit[x] == st.stamp {
             continue;
         }
-        st.stamp += 1;
         st.nodes_left = budget.min(opts.cover_nodes_per_start);
         let before = st.nodes_left;
         j.clear();
-        st.cover(x, opts.cover_depth, &lists, &mut j);
+        // As in Hopcroft–Karp, people a failed search could not cover stay marked until the
+        // next success (the state is unchanged after a failure).
+        if st.cover(x, opts.cover_depth, &lists, &mut j) {
+            st.stamp += 1;
+        }
         budget -= before - st.nodes_left;
         // New meetings can free tables later: keep the lists current for them.
         for &(placed, e, sl) in &j {
