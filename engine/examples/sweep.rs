@@ -4,7 +4,8 @@
 //!
 //! cargo build --release -p liaison-engine --examples
 //! nice target/release/examples/sweep --participants 20000 [--seeds 1,2] [--only NAME] [--phases]
-//!     [--out DIR]   (writes each instance as interchange JSON into DIR)
+//!     [--out DIR]   (writes each instance and its timetable as interchange JSON into DIR,
+//!                    for bench/lp_bound.py and bench/cover_bound.py)
 //!
 //! Columns: people with a possible partner (a pair with a common available slot, both caps ≥ 1),
 //! how many of them got no meeting, how many of those the rules leave out (every partner's cap
@@ -17,7 +18,7 @@ use liaison_engine::generate::{
 };
 use liaison_engine::interchange::Problem;
 use liaison_engine::schedule::solve_profiled;
-use liaison_engine::{check_feasible, schedule, scored_pairs, Instance, ScoringParams, Timetable};
+use liaison_engine::{check_feasible, schedule_with, scored_pairs, Instance, ScoringParams, SolveOptions, Timetable};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -166,6 +167,7 @@ fn main() {
     let mut phases = false;
     let mut out: Option<String> = None;
     let mut only_regime: Option<String> = None;
+    let mut opts = SolveOptions::default();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut k = 0;
     while k < args.len() {
@@ -176,6 +178,7 @@ fn main() {
             "--only" => only = Some(v),
             "--out" => out = Some(v),
             "--regime" => only_regime = Some(v),
+            "--chain-nodes-per-person" => opts.chain_nodes_per_person = v.parse().expect("--chain-nodes-per-person N"),
             "--phases" => {
                 phases = true;
                 k += 1;
@@ -214,11 +217,21 @@ fn main() {
                     let json = serde_json::to_string(&inst).expect("serialise");
                     std::fs::write(format!("{dir}/{slug}.json"), json).expect("write instance");
                 }
+                let slug_out = out.as_ref().map(|dir| {
+                    let slug: String = format!("{}-{rname}-{seed}", st.name)
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect();
+                    format!("{dir}/{slug}.timetable.json")
+                });
                 let (t, cpu) = (Instant::now(), cpu_ms());
-                let tt = schedule(&inst).expect("valid instance");
+                let tt = schedule_with(&inst, &opts).expect("valid instance");
                 let ms = t.elapsed().as_secs_f64() * 1e3;
                 let cpu = cpu_ms() - cpu;
                 check_feasible(&inst, &tt).expect("feasible timetable");
+                if let Some(file) = &slug_out {
+                    std::fs::write(file, serde_json::to_string(&tt).expect("serialise")).expect("write timetable");
+                }
                 let possible = with_possible_partner(&inst);
                 let pct = 100.0 * tt.participants_without_meeting as f64 / possible.max(1) as f64;
                 let blocked = blocked_by_requested(&inst, &tt);
@@ -249,7 +262,7 @@ fn main() {
                     let t = Instant::now();
                     let p = Problem::from_instance(&inst).expect("valid instance");
                     let parse = t.elapsed();
-                    let (_, ph) = solve_profiled(&p, &Default::default());
+                    let (_, ph) = solve_profiled(&p, &opts);
                     let list: Vec<String> = std::iter::once(("instance → problem", parse))
                         .chain(ph)
                         .map(|(name, d)| format!("{name} {:.0} ms", d.as_secs_f64() * 1e3))
