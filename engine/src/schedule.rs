@@ -59,9 +59,9 @@ impl Default for SolveOptions {
             chain_nodes_per_person: 40,
             chain_nodes_min: 120_000,
             cover_depth: 10,
-            cover_nodes_per_start: 2000,
-            cover_nodes_per_person: 20,
-            cover_nodes_min: 20_000,
+            cover_nodes_per_start: 1000,
+            cover_nodes_per_person: 10,
+            cover_nodes_min: 10_000,
         }
     }
 }
@@ -1039,11 +1039,46 @@ impl State<'_> {
     /// `orphans` (then that person is `orphan`).
     fn cover_moves(&self, x: usize, lists: &SlotLists, orphans: bool, out: &mut Vec<CoverMove>) {
         out.clear();
+        let table_meeting = |sl: usize, ej: &[u32]| {
+            lists.0[sl].iter().take(SLOT_SCAN).copied().find(|&g| {
+                if self.slot_of[g as usize] as usize != sl || !self.ejectable(g) || ej.contains(&g) {
+                    return false;
+                }
+                let (u, v) = self.ends(g);
+                self.deg_without(u, ej) >= 2 && self.deg_without(v, ej) >= 2
+            })
+        };
+        // The table-freeing meeting of each slot before any partner's ejection: the same for
+        // every partner unless that ejection touches it (then the list is scanned again).
+        let mut first = [None; 64];
+        for sl in bits(self.p.avail[x] & !self.busy[x]) {
+            if self.used[sl] >= self.p.tables {
+                first[sl] = table_meeting(sl, &[]);
+            }
+        }
         for &f in &self.adj[x] {
             let (a, b) = self.ends(f);
             let y = if a == x { b } else { a };
             if self.placed(f) || self.p.cap[y] == 0 {
                 continue;
+            }
+            // At cap, the partner gives up its cheapest meeting whose other person keeps one.
+            let mut at_cap = None;
+            if !self.has_cap(y) {
+                let mut best: Option<(bool, f64, u32)> = None;
+                for s2 in bits(self.busy[y]) {
+                    let g = self.at[y * self.s + s2];
+                    if !self.may_make_way(g, f) {
+                        continue;
+                    }
+                    let (u, v) = self.ends(g);
+                    let z = if u == y { v } else { u };
+                    let key = (self.deg[z] < 2, self.p.pairs[g as usize].weight, g);
+                    if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                        best = Some(key);
+                    }
+                }
+                at_cap = best.map(|b| b.2);
             }
             for sl in bits(self.p.avail[x] & self.p.avail[y] & !self.busy[x]) {
                 let mut ej = [NONE; 2];
@@ -1056,22 +1091,8 @@ impl State<'_> {
                     ej[0] = g1;
                     ne = 1;
                 } else if !self.has_cap(y) {
-                    // The partner gives up its cheapest meeting whose other person keeps one.
-                    let mut best: Option<(bool, f64, u32)> = None;
-                    for s2 in bits(self.busy[y]) {
-                        let g = self.at[y * self.s + s2];
-                        if !self.may_make_way(g, f) {
-                            continue;
-                        }
-                        let (u, v) = self.ends(g);
-                        let z = if u == y { v } else { u };
-                        let key = (self.deg[z] < 2, self.p.pairs[g as usize].weight, g);
-                        if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
-                            best = Some(key);
-                        }
-                    }
-                    match best {
-                        Some((_, _, g)) => {
+                    match at_cap {
+                        Some(g) => {
                             ej[0] = g;
                             ne = 1;
                         }
@@ -1081,13 +1102,19 @@ impl State<'_> {
                 let freed = ej[..ne].iter().filter(|&&g| self.slot_of[g as usize] as usize == sl).count() as u32;
                 if self.used[sl] - freed >= self.p.tables {
                     // A table in `sl`: the cheapest meeting whose two people keep another one.
-                    let found = lists.0[sl].iter().take(SLOT_SCAN).copied().find(|&g| {
-                        if self.slot_of[g as usize] as usize != sl || !self.ejectable(g) || ej[..ne].contains(&g) {
-                            return false;
-                        }
+                    let touched = |g: u32| {
                         let (u, v) = self.ends(g);
-                        self.deg_without(u, &ej[..ne]) >= 2 && self.deg_without(v, &ej[..ne]) >= 2
-                    });
+                        ej[..ne].iter().any(|&h| {
+                            let (hu, hv) = self.ends(h);
+                            h == g || hu == u || hu == v || hv == u || hv == v
+                        })
+                    };
+                    // Ejections only lower degrees: nothing invalid before becomes valid.
+                    let found = match first[sl] {
+                        Some(g) if !touched(g) => Some(g),
+                        Some(_) => table_meeting(sl, &ej[..ne]),
+                        None => None,
+                    };
                     match found {
                         Some(g) => {
                             ej[ne] = g;
