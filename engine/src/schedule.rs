@@ -35,9 +35,10 @@ pub struct SolveOptions {
     pub chain_nodes_per_person: usize,
     /// Minimal total node budget (small events).
     pub chain_nodes_min: usize,
-    /// Coverage repair (people with a possible partner but no meeting): chain depth, node budget
-    /// per person repaired and per participant of the event (at least `cover_nodes_min` in all).
+    /// Coverage repair (people with a possible partner but no meeting): chain depth, rounds,
+    /// node budget per person repaired and per participant of the event (at least `cover_nodes_min` in all).
     pub cover_depth: usize,
+    pub cover_rounds: usize,
     pub cover_nodes_per_start: usize,
     pub cover_nodes_per_person: usize,
     pub cover_nodes_min: usize,
@@ -59,6 +60,7 @@ impl Default for SolveOptions {
             chain_nodes_per_person: 40,
             chain_nodes_min: 120_000,
             cover_depth: 10,
+            cover_rounds: 12,
             cover_nodes_per_start: 1000,
             cover_nodes_per_person: 10,
             cover_nodes_min: 10_000,
@@ -1210,28 +1212,33 @@ fn cover_repair(st: &mut State, opts: &SolveOptions) {
     }
     let mut budget = (opts.cover_nodes_per_person * n).max(opts.cover_nodes_min);
     let mut j = Vec::new();
-    st.stamp += 1;
-    for x in todo {
-        if st.deg[x] > 0 || budget == 0 || st.visit[x] == st.stamp {
-            continue;
-        }
-        st.nodes_left = budget.min(opts.cover_nodes_per_start);
-        let before = st.nodes_left;
-        j.clear();
-        // As in Hopcroft–Karp, people a failed search could not cover stay marked until the
-        // next success (the state is unchanged after a failure).
-        if st.cover(x, opts.cover_depth, &lists, &mut j) {
-            st.stamp += 1;
-        }
-        budget -= before - st.nodes_left;
-        // New meetings can free tables later: keep the lists current for them.
-        for &(placed, e, sl) in &j {
-            if placed && st.placed(e) && st.ejectable(e) && keeps_one(st, e) {
-                let l = &mut lists.0[sl as usize];
-                let w = p.pairs[e as usize].weight;
-                let at = l.partition_point(|&g| p.pairs[g as usize].weight < w);
-                l.insert(at, e);
+    // Rounds as in Hopcroft–Karp: within a round everyone a search expanded stays marked, so
+    // later searches neither retry people who could not be covered (a failure leaves the state
+    // unchanged) nor undo a chain just found; the next round starts afresh.
+    for _round in 0..opts.cover_rounds {
+        st.stamp += 1;
+        let mut any = false;
+        for &x in &todo {
+            if st.deg[x] > 0 || budget == 0 || st.visit[x] == st.stamp {
+                continue;
             }
+            st.nodes_left = budget.min(opts.cover_nodes_per_start);
+            let before = st.nodes_left;
+            j.clear();
+            any |= st.cover(x, opts.cover_depth, &lists, &mut j);
+            budget -= before - st.nodes_left;
+            // New meetings can free tables later: keep the lists current for them.
+            for &(placed, e, sl) in &j {
+                if placed && st.placed(e) && st.ejectable(e) && keeps_one(st, e) {
+                    let l = &mut lists.0[sl as usize];
+                    let w = p.pairs[e as usize].weight;
+                    let at = l.partition_point(|&g| p.pairs[g as usize].weight < w);
+                    l.insert(at, e);
+                }
+            }
+        }
+        if !any || budget == 0 {
+            break;
         }
     }
 }
