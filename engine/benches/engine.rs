@@ -3,6 +3,7 @@
 //! nice -n 10 cargo bench --bench engine
 //! nice -n 10 cargo bench --bench engine -- 'full/10000'
 //! nice -n 10 cargo bench --bench engine -- 'groups/'
+//! nice -n 10 cargo bench --bench engine -- 'pairs/20000'
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use liaison_engine::generate::{add_groups, generate_profiles, instance_from_pairs, Regime, SUGGESTIONS_PER_PERSON};
 use liaison_engine::{pairs_from_suggestions, schedule, schedule_greedy, scored_pairs, suggest_all, ScoringParams};
@@ -47,6 +48,28 @@ fn benches(c: &mut Criterion) {
     }
 }
 
+/// Pairs alone at the scale of the largest partnering events: 20,000 participants, ~245,000
+/// candidate pairs, ~65,000 meetings when time is scarce. Timed from the instance to the
+/// timetable with its bound (the suggestions are computed once, outside the loop).
+fn pairs_20000(c: &mut Criterion) {
+    let n = 20_000;
+    let profiles = generate_profiles(n, 1);
+    let pairs = scored_pairs(&profiles, &ScoringParams::default(), SUGGESTIONS_PER_PERSON);
+    for (regime, name) in REGIMES {
+        let inst = instance_from_pairs(&profiles, &pairs, regime, 1);
+        c.bench_function(&format!("pairs/{n}/{name}"), |b| b.iter(|| schedule(black_box(&inst)).expect("valid")));
+    }
+}
+
+criterion_group! {
+    name = large;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(15));
+    targets = pairs_20000
+}
+
 criterion_group! {
     name = engine;
     config = Criterion::default()
@@ -55,4 +78,4 @@ criterion_group! {
         .measurement_time(Duration::from_secs(5));
     targets = benches
 }
-criterion_main!(engine);
+criterion_main!(engine, large);

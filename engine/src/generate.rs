@@ -93,26 +93,75 @@ fn organisation_country(org: &str) -> &'static str {
     COUNTRIES[Rng::new(h).pick(&cum)].0
 }
 
+/// Topic popularity of a generated population.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TopicSkew {
+    /// Weight of the topic of rank r ∝ 1 / r^s (s = 1 is the default long tail, s = 0 uniform).
+    Zipf(f64),
+    /// `hot` topics share `share` of all draws, the others split the rest evenly.
+    Hot { hot: u32, share: f64 },
+}
+
+/// How a population of profiles is drawn; [`ProfileOptions::default`] is the realistic mix of
+/// [`generate_profiles`] (the same draws, so recorded figures stay comparable).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileOptions {
+    /// (sector, share, probability that an opportunity is an offer).
+    pub sectors: Vec<(&'static str, f64, f64)>,
+    pub topics: TopicSkew,
+}
+
+impl Default for ProfileOptions {
+    fn default() -> Self {
+        ProfileOptions { sectors: SECTORS.to_vec(), topics: TopicSkew::Zipf(1.0) }
+    }
+}
+
+impl ProfileOptions {
+    /// The default mix with one sector's share set to `share` and the others scaled to the rest.
+    pub fn with_sector_share(mut self, sector: &str, share: f64) -> ProfileOptions {
+        let rest: f64 = self.sectors.iter().filter(|s| s.0 != sector).map(|s| s.1).sum();
+        for s in &mut self.sectors {
+            s.1 = if s.0 == sector { share } else { s.1 / rest * (1.0 - share) };
+        }
+        self
+    }
+}
+
 /// Realistic profiles: sector mix, Zipf-like topics over 50 topics, 2–4 interests,
 /// 1–3 opportunities (1–2 topics each), organisations shared by a few people, each
 /// organisation in one country.
 pub fn generate_profiles(n: usize, seed: u64) -> Vec<Profile> {
+    generate_profiles_with(n, seed, &ProfileOptions::default())
+}
+
+/// [`generate_profiles`] with another sector mix or topic skew.
+pub fn generate_profiles_with(n: usize, seed: u64, opts: &ProfileOptions) -> Vec<Profile> {
     let mut rng = Rng::new(seed);
-    let sector_cum = cumulative(&SECTORS.map(|s| s.1));
-    let zipf: Vec<f64> = (1..=NUM_TOPICS).map(|r| 1.0 / (r as f64).powf(1.0)).collect();
+    let shares: Vec<f64> = opts.sectors.iter().map(|s| s.1).collect();
+    let sector_cum = cumulative(&shares);
+    let weights: Vec<f64> = match opts.topics {
+        TopicSkew::Zipf(s) => (1..=NUM_TOPICS).map(|r| 1.0 / (r as f64).powf(s)).collect(),
+        TopicSkew::Hot { hot, share } => {
+            let hot = hot.clamp(1, NUM_TOPICS - 1);
+            (0..NUM_TOPICS)
+                .map(|r| if r < hot { share / hot as f64 } else { (1.0 - share) / (NUM_TOPICS - hot) as f64 })
+                .collect()
+        }
+    };
     // Shuffle which topic id is popular so that ids are not ordered by popularity.
     let mut perm: Vec<u32> = (0..NUM_TOPICS).collect();
     for i in (1..perm.len()).rev() {
         let j = rng.range(0, i as u64) as usize;
         perm.swap(i, j);
     }
-    let topic_cum = cumulative(&zipf);
+    let topic_cum = cumulative(&weights);
     let orgs_per_sector = (n / 6).max(1) as u64;
     let mut opp_id = 1i64;
     (0..n)
         .map(|i| {
             let sec = rng.pick(&sector_cum);
-            let (sector, _, offer_p) = SECTORS[sec];
+            let (sector, _, offer_p) = opts.sectors[sec];
             let org = format!("{sector}-org-{}", rng.range(0, orgs_per_sector));
             let draw_topics = |k: usize, rng: &mut Rng| {
                 let mut v: Vec<u32> = Vec::new();
@@ -171,19 +220,73 @@ impl std::str::FromStr for Regime {
 pub const EVENT_SLOTS: u32 = 12;
 pub const SUGGESTIONS_PER_PERSON: usize = 15;
 
+/// How many meetings a person accepts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Caps {
+    /// Uniform in [lo, hi].
+    Uniform(u32, u32),
+    /// (share, lo, hi) bands: a person falls in a band with its share, then uniform in it.
+    Mixed(Vec<(f64, u32, u32)>),
+}
+
+/// How an event is laid out around the pairs; [`InstanceOptions::default`] is what
+/// [`instance_from_pairs`] uses (the same draws).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceOptions {
+    pub slots: u32,
+    /// Probability that a person is away in a slot.
+    pub unavailable: f64,
+    /// None = uniform in [slots/3, slots].
+    pub caps: Option<Caps>,
+    /// Probability that a pair is requested.
+    pub requested: f64,
+}
+
+impl Default for InstanceOptions {
+    fn default() -> Self {
+        InstanceOptions { slots: EVENT_SLOTS, unavailable: 0.2, caps: None, requested: 0.05 }
+    }
+}
+
 /// Builds the scheduling instance of an event from profiles and their scored pairs:
 /// 12 slots, 20 % of slots unavailable per person, caps uniform in [slots/3, slots], 5 % of
 /// pairs requested, fairness bonus = mean pair weight.
 pub fn instance_from_pairs(profiles: &[Profile], pairs: &[ScoredPair], regime: Regime, seed: u64) -> Instance {
+    instance_from_pairs_with(profiles, pairs, regime, seed, &InstanceOptions::default())
+}
+
+/// [`instance_from_pairs`] with other availability, caps, slots or requested share.
+pub fn instance_from_pairs_with(
+    profiles: &[Profile],
+    pairs: &[ScoredPair],
+    regime: Regime,
+    seed: u64,
+    opts: &InstanceOptions,
+) -> Instance {
     let mut rng = Rng::new(seed.wrapping_mul(31).wrapping_add(7));
     let n = profiles.len();
-    let slots = EVENT_SLOTS;
+    let slots = opts.slots.clamp(1, super::interchange::MAX_SLOTS);
+    let default_caps = Caps::Uniform(slots / 3, slots);
+    let caps = opts.caps.as_ref().unwrap_or(&default_caps);
+    let band_cum = match caps {
+        Caps::Mixed(bands) => cumulative(&bands.iter().map(|b| b.0).collect::<Vec<_>>()),
+        Caps::Uniform(..) => Vec::new(),
+    };
     let participants = profiles
         .iter()
-        .map(|p| Participant {
-            id: format!("p{}", p.id),
-            max_meetings: rng.range(slots as u64 / 3, slots as u64) as u32,
-            available_slots: (0..slots).filter(|_| !rng.chance(0.2)).collect(),
+        .map(|p| {
+            let max_meetings = match caps {
+                Caps::Uniform(lo, hi) => rng.range(*lo as u64, (*hi).max(*lo) as u64) as u32,
+                Caps::Mixed(bands) => {
+                    let (_, lo, hi) = bands[rng.pick(&band_cum)];
+                    rng.range(lo as u64, hi.max(lo) as u64) as u32
+                }
+            };
+            Participant {
+                id: format!("p{}", p.id),
+                max_meetings,
+                available_slots: (0..slots).filter(|_| !rng.chance(opts.unavailable)).collect(),
+            }
         })
         .collect();
     let mean = if pairs.is_empty() { 1.0 } else { pairs.iter().map(|p| p.score).sum::<f64>() / pairs.len() as f64 };
@@ -193,7 +296,7 @@ pub fn instance_from_pairs(profiles: &[Profile], pairs: &[ScoredPair], regime: R
             a: format!("p{}", p.a),
             b: format!("p{}", p.b),
             weight: p.score,
-            requested: rng.chance(0.05),
+            requested: rng.chance(opts.requested),
         })
         .collect();
     let tables = match regime {
@@ -411,4 +514,71 @@ pub fn generate_instance_with_groups(n: usize, regime: Regime, seed: u64) -> Ins
     let mut inst = instance_from_pairs(&profiles, &pairs, regime, seed);
     add_groups(&mut inst, &profiles, (n / 10).max(1), (n / 100).max(1), seed);
     inst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// FNV-1a of the instance's JSON: the default generator must not change (recorded figures
+    /// in BENCHMARKS.md were measured on these instances).
+    fn fingerprint(inst: &Instance) -> u64 {
+        let json = serde_json::to_string(inst).expect("serialise");
+        json.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    }
+
+    #[test]
+    fn defaults_draw_the_recorded_events() {
+        let profiles = generate_profiles(300, 4);
+        assert_eq!(profiles, generate_profiles_with(300, 4, &ProfileOptions::default()));
+        let pairs = scored_pairs(&profiles, &ScoringParams::default(), SUGGESTIONS_PER_PERSON);
+        let inst = instance_from_pairs(&profiles, &pairs, Regime::ScarceTime, 4);
+        assert_eq!(inst, instance_from_pairs_with(&profiles, &pairs, Regime::ScarceTime, 4, &Default::default()));
+        assert_eq!(fingerprint(&generate_instance(200, Regime::ScarceTables, 3)), FINGERPRINT_200_TABLES_3);
+    }
+
+    const FINGERPRINT_200_TABLES_3: u64 = 13_142_103_034_022_385_854;
+
+    #[test]
+    fn knobs_shape_the_event() {
+        let profiles = generate_profiles(400, 2);
+        let pairs = scored_pairs(&profiles, &ScoringParams::default(), 10);
+        let caps = Caps::Mixed(vec![(0.5, 1, 1), (0.5, 9, 10)]);
+        let opts = InstanceOptions { slots: 6, unavailable: 0.0, caps: Some(caps), requested: 0.0 };
+        let inst = instance_from_pairs_with(&profiles, &pairs, Regime::ScarceTables, 2, &opts);
+        assert_eq!(inst.slots, 6);
+        assert!(inst.participants.iter().all(|p| p.available_slots.len() == 6));
+        assert!(inst.participants.iter().all(|p| [1, 9, 10].contains(&p.max_meetings)));
+        let ones = inst.participants.iter().filter(|p| p.max_meetings == 1).count();
+        assert!((120..280).contains(&ones), "{ones} of 400 with cap 1");
+        assert!(inst.pairs.iter().all(|p| !p.requested));
+        let away = InstanceOptions { unavailable: 0.4, ..Default::default() };
+        let inst = instance_from_pairs_with(&profiles, &pairs, Regime::ScarceTables, 2, &away);
+        let avail: usize = inst.participants.iter().map(|p| p.available_slots.len()).sum();
+        let share = avail as f64 / (400 * EVENT_SLOTS) as f64;
+        assert!((0.55..0.65).contains(&share), "available share {share}");
+
+        let academia = ProfileOptions::default().with_sector_share("academia", 0.7);
+        assert!((academia.sectors.iter().map(|s| s.1).sum::<f64>() - 1.0).abs() < 1e-9);
+        let ps = generate_profiles_with(1000, 5, &academia);
+        let n = ps.iter().filter(|p| p.sector == "academia").count();
+        assert!((640..760).contains(&n), "{n} of 1000 in academia");
+
+        // Five hot topics with 80 % of the draws: the five most used topics carry most interests.
+        let hot = ProfileOptions { topics: TopicSkew::Hot { hot: 5, share: 0.8 }, ..Default::default() };
+        let uniform = ProfileOptions { topics: TopicSkew::Zipf(0.0), ..Default::default() };
+        let top5 = |ps: &[Profile]| {
+            let mut count = vec![0usize; NUM_TOPICS as usize];
+            for p in ps {
+                for &t in &p.interests {
+                    count[t as usize] += 1;
+                }
+            }
+            let total: usize = count.iter().sum();
+            count.sort_unstable_by(|a, b| b.cmp(a));
+            count[..5].iter().sum::<usize>() as f64 / total as f64
+        };
+        assert!(top5(&generate_profiles_with(1000, 6, &hot)) > 0.5);
+        assert!(top5(&generate_profiles_with(1000, 6, &uniform)) < 0.2);
+    }
 }

@@ -36,6 +36,13 @@ pub struct SolveOptions {
     pub chain_nodes_per_person: usize,
     /// Minimal total node budget (small events).
     pub chain_nodes_min: usize,
+    /// Coverage repair (people with a possible partner but no meeting): chain depth, rounds,
+    /// node budget per person repaired and per participant of the event (at least `cover_nodes_min` in all).
+    pub cover_depth: usize,
+    pub cover_rounds: usize,
+    pub cover_nodes_per_start: usize,
+    pub cover_nodes_per_person: usize,
+    pub cover_nodes_min: usize,
 }
 
 impl Default for SolveOptions {
@@ -53,6 +60,11 @@ impl Default for SolveOptions {
             chain_nodes_per_start: 1000,
             chain_nodes_per_person: 40,
             chain_nodes_min: 120_000,
+            cover_depth: 10,
+            cover_rounds: 12,
+            cover_nodes_per_start: 1000,
+            cover_nodes_per_person: 10,
+            cover_nodes_min: 10_000,
         }
     }
 }
@@ -952,6 +964,286 @@ fn local_search(st: &mut State, opts: &SolveOptions) {
     }
 }
 
+/// A move that gives a person without a meeting their first one: place `pair` in `slot` after
+/// removing `eject` (at most two meetings: the partner's, and one to free a table).
+#[derive(Clone, Copy)]
+struct CoverMove {
+    delta: f64,
+    pair: u32,
+    slot: usize,
+    eject: [u32; 2],
+    /// Someone the ejections leave without a meeting (NONE if nobody).
+    orphan: u32,
+}
+
+/// Per slot, meetings whose two people have another meeting, cheapest first, for freeing a
+/// table (slot and degrees are checked again when used: meetings move).
+struct SlotLists(Vec<Vec<u32>>);
+
+/// Entries of a slot list looked at per query: a table is freed only by a cheap meeting.
+const SLOT_SCAN: usize = 48;
+
+impl State<'_> {
+    /// May meeting `g` make way for pair `f`? Never a locked one; a requested one only for a
+    /// requested `f` (the requested count is kept; the table-freeing meeting is never requested).
+    #[inline]
+    fn may_make_way(&self, g: u32, f: u32) -> bool {
+        self.ejectable(g) || (!self.locked[g as usize] && self.p.pairs[f as usize].requested)
+    }
+
+    /// Degree of `q` after removing `eject`.
+    fn deg_without(&self, q: usize, eject: &[u32]) -> u32 {
+        let lost = eject
+            .iter()
+            .filter(|&&g| {
+                let (u, v) = self.ends(g);
+                u == q || v == q
+            })
+            .count() as u32;
+        self.deg[q] - lost
+    }
+
+    /// Exact objective change of removing `eject` and placing `e`.
+    fn move_delta(&self, e: u32, eject: &[u32]) -> f64 {
+        let mut people: [(usize, i32); 6] = [(usize::MAX, 0); 6];
+        let mut np = 0;
+        let mut bump = |q: usize, d: i32| {
+            if let Some(item) = people[..np].iter_mut().find(|it| it.0 == q) {
+                item.1 += d;
+            } else {
+                people[np] = (q, d);
+                np += 1;
+            }
+        };
+        let (a, b) = self.ends(e);
+        bump(a, 1);
+        bump(b, 1);
+        let mut delta = self.p.pairs[e as usize].weight;
+        for &g in eject {
+            let (u, v) = self.ends(g);
+            delta -= self.p.pairs[g as usize].weight;
+            bump(u, -1);
+            bump(v, -1);
+        }
+        let fb = self.p.fairness_bonus;
+        if fb > 0.0 {
+            for &(q, d) in &people[..np] {
+                let k = self.deg[q] as i32;
+                delta += fb * h_diff(k, k + d);
+            }
+        }
+        delta
+    }
+
+    /// Moves that give `x` (no meeting, free in all its slots) a meeting with a partner: the
+    /// partner's meeting in that slot (or, at cap, its cheapest one) and, if the slot has no free
+    /// table, a cheap meeting of two people who keep another one make way. Requested and locked
+    /// meetings never move. Moves that leave someone else without a meeting are kept only if
+    /// `orphans` (then that person is `orphan`).
+    fn cover_moves(&self, x: usize, lists: &SlotLists, orphans: bool, out: &mut Vec<CoverMove>) {
+        out.clear();
+        let table_meeting = |sl: usize, ej: &[u32]| {
+            lists.0[sl].iter().take(SLOT_SCAN).copied().find(|&g| {
+                if self.slot_of[g as usize] as usize != sl || !self.ejectable(g) || ej.contains(&g) {
+                    return false;
+                }
+                let (u, v) = self.ends(g);
+                self.deg_without(u, ej) >= 2 && self.deg_without(v, ej) >= 2
+            })
+        };
+        // The table-freeing meeting of each slot before any partner's ejection: the same for
+        // every partner unless that ejection touches it (then the list is scanned again).
+        let mut first = [None; 64];
+        for sl in bits(self.p.avail[x] & !self.busy[x]) {
+            if self.used[sl] >= self.p.tables {
+                first[sl] = table_meeting(sl, &[]);
+            }
+        }
+        for &f in &self.adj[x] {
+            let (a, b) = self.ends(f);
+            let y = if a == x { b } else { a };
+            if self.placed(f) || self.p.cap[y] == 0 {
+                continue;
+            }
+            // At cap, the partner gives up its cheapest meeting whose other person keeps one.
+            let mut at_cap = None;
+            if !self.has_cap(y) {
+                let mut best: Option<(bool, f64, u32)> = None;
+                for s2 in bits(self.busy[y]) {
+                    let g = self.at[y * self.s + s2];
+                    if !self.may_make_way(g, f) {
+                        continue;
+                    }
+                    let (u, v) = self.ends(g);
+                    let z = if u == y { v } else { u };
+                    let key = (self.deg[z] < 2, self.p.pairs[g as usize].weight, g);
+                    if best.is_none_or(|b| (key.0, key.1) < (b.0, b.1)) {
+                        best = Some(key);
+                    }
+                }
+                at_cap = best.map(|b| b.2);
+            }
+            for sl in bits(self.p.avail[x] & self.p.avail[y] & !self.busy[x]) {
+                let mut ej = [NONE; 2];
+                let mut ne = 0;
+                let g1 = self.at[y * self.s + sl];
+                if g1 != NONE {
+                    if !self.may_make_way(g1, f) {
+                        continue;
+                    }
+                    ej[0] = g1;
+                    ne = 1;
+                } else if !self.has_cap(y) {
+                    match at_cap {
+                        Some(g) => {
+                            ej[0] = g;
+                            ne = 1;
+                        }
+                        None => continue,
+                    }
+                }
+                let freed = ej[..ne].iter().filter(|&&g| self.slot_of[g as usize] as usize == sl).count() as u32;
+                if self.used[sl] - freed >= self.p.tables {
+                    // A table in `sl`: the cheapest meeting whose two people keep another one.
+                    let touched = |g: u32| {
+                        let (u, v) = self.ends(g);
+                        ej[..ne].iter().any(|&h| {
+                            let (hu, hv) = self.ends(h);
+                            h == g || hu == u || hu == v || hv == u || hv == v
+                        })
+                    };
+                    // Ejections only lower degrees: nothing invalid before becomes valid.
+                    let found = match first[sl] {
+                        Some(g) if !touched(g) => Some(g),
+                        Some(_) => table_meeting(sl, &ej[..ne]),
+                        None => None,
+                    };
+                    match found {
+                        Some(g) => {
+                            ej[ne] = g;
+                            ne += 1;
+                        }
+                        None => continue,
+                    }
+                }
+                let mut orphan = NONE;
+                let mut many = false;
+                for &g in &ej[..ne] {
+                    let (u, v) = self.ends(g);
+                    for q in [u, v] {
+                        if q != y && self.deg_without(q, &ej[..ne]) == 0 {
+                            if orphan == NONE || orphan == q as u32 {
+                                orphan = q as u32;
+                            } else {
+                                many = true;
+                            }
+                        }
+                    }
+                }
+                if many || (orphan != NONE && (!orphans || self.visit[orphan as usize] == self.stamp)) {
+                    continue;
+                }
+                let delta = self.move_delta(f, &ej[..ne]);
+                out.push(CoverMove { delta, pair: f, slot: sl, eject: ej, orphan });
+            }
+        }
+    }
+
+    /// Gives `x` a meeting by the best move that leaves nobody else without one; failing that
+    /// (`depth` > 0), by a move that leaves one person without, who is then covered in turn.
+    /// Everything is undone on failure.
+    fn cover(&mut self, x: usize, depth: usize, lists: &SlotLists, j: &mut Vec<(bool, u32, u8)>) -> bool {
+        if self.nodes_left == 0 {
+            return false;
+        }
+        self.nodes_left -= 1;
+        self.visit[x] = self.stamp;
+        let mut moves = Vec::new();
+        self.cover_moves(x, lists, depth > 0, &mut moves);
+        moves.sort_by(|m1, m2| (m1.orphan != NONE).cmp(&(m2.orphan != NONE)).then(m2.delta.total_cmp(&m1.delta)));
+        for m in &moves {
+            if m.orphan != NONE && self.visit[m.orphan as usize] == self.stamp {
+                continue;
+            }
+            let mark = j.len();
+            for &g in m.eject.iter().filter(|&&g| g != NONE) {
+                self.jremove(g, j);
+            }
+            self.jplace(m.pair, m.slot, j);
+            if m.orphan == NONE || self.cover(m.orphan as usize, depth - 1, lists, j) {
+                return true;
+            }
+            self.undo_to(j, mark);
+            if self.nodes_left == 0 {
+                break;
+            }
+        }
+        false
+    }
+}
+
+/// Coverage repair: everyone with a possible partner should leave with at least one meeting,
+/// even at some cost in weight (meeting nobody is the failure people remember). Runs after the
+/// local search; each person without a meeting gets the best move that leaves nobody else
+/// without one, or a short chain of them; requested and locked meetings never move, so the
+/// requested count is kept. Budgeted by nodes, proportional to the event's size.
+fn cover_repair(st: &mut State, opts: &SolveOptions) {
+    let p = st.p;
+    let n = p.n();
+    let mut todo: Vec<usize> = (0..n)
+        .filter(|&x| st.deg[x] == 0 && p.cap[x] > 0 && st.adj[x].iter().any(|&e| !st.placed(e) && pair_possible(p, e)))
+        .collect();
+    if todo.is_empty() {
+        return;
+    }
+    // The hardest first: fewest possible partners.
+    todo.sort_by_key(|&x| (st.adj[x].len(), x));
+    let mut lists = SlotLists(vec![Vec::new(); st.s]);
+    let keeps_one = |st: &State, e: u32| {
+        let (a, b) = st.ends(e);
+        st.deg[a] >= 2 && st.deg[b] >= 2
+    };
+    for e in 0..p.pairs.len() as u32 {
+        if st.placed(e) && st.ejectable(e) && keeps_one(st, e) {
+            lists.0[st.slot_of[e as usize] as usize].push(e);
+        }
+    }
+    for l in &mut lists.0 {
+        l.sort_by(|&x, &y| p.pairs[x as usize].weight.total_cmp(&p.pairs[y as usize].weight).then(x.cmp(&y)));
+    }
+    let mut budget = (opts.cover_nodes_per_person * n).max(opts.cover_nodes_min);
+    let mut j = Vec::new();
+    // Rounds as in Hopcroft–Karp: within a round everyone a search expanded stays marked, so
+    // later searches neither retry people who could not be covered (a failure leaves the state
+    // unchanged) nor undo a chain just found; the next round starts afresh.
+    for _round in 0..opts.cover_rounds {
+        st.stamp += 1;
+        let mut any = false;
+        for &x in &todo {
+            if st.deg[x] > 0 || budget == 0 || st.visit[x] == st.stamp {
+                continue;
+            }
+            st.nodes_left = budget.min(opts.cover_nodes_per_start);
+            let before = st.nodes_left;
+            j.clear();
+            any |= st.cover(x, opts.cover_depth, &lists, &mut j);
+            budget -= before - st.nodes_left;
+            // New meetings can free tables later: keep the lists current for them.
+            for &(placed, e, sl) in &j {
+                if placed && st.placed(e) && st.ejectable(e) && keeps_one(st, e) {
+                    let l = &mut lists.0[sl as usize];
+                    let w = p.pairs[e as usize].weight;
+                    let at = l.partition_point(|&g| p.pairs[g as usize].weight < w);
+                    l.insert(at, e);
+                }
+            }
+        }
+        if !any || budget == 0 {
+            break;
+        }
+    }
+}
+
 /// Does the pair have a common available slot and caps ≥ 1 at both ends?
 fn pair_possible(p: &Problem, e: u32) -> bool {
     let pr = &p.pairs[e as usize];
@@ -1018,10 +1310,23 @@ fn finish(p: &Problem, st: &State, plan: &GroupPlan, opts: &SolveOptions) -> Sol
 
 /// Full solver on a validated index problem: group meetings first, then the pairs around them.
 pub fn solve(p: &Problem, opts: &SolveOptions) -> Solution {
+    solve_profiled(p, opts).0
+}
+
+/// [`solve`], also returning the time spent in each phase (for benchmarks).
+pub fn solve_profiled(p: &Problem, opts: &SolveOptions) -> (Solution, Vec<(&'static str, std::time::Duration)>) {
+    let mut phases = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str, phases: &mut Vec<_>| {
+        let now = std::time::Instant::now();
+        phases.push((name, now - t));
+        t = now;
+    };
     let plan = groups::place_groups(p);
     let pp = plan.pair_problem(p);
     let full = p;
     let p: &Problem = &pp;
+    lap("groups", &mut phases);
     let mut st = State::new(p);
     for (d, c) in st.deg.iter_mut().zip(&plan.count) {
         *d += c;
@@ -1029,14 +1334,22 @@ pub fn solve(p: &Problem, opts: &SolveOptions) -> Solution {
     let req: Vec<u32> = (0..p.pairs.len() as u32)
         .filter(|&e| p.pairs[e as usize].requested && !st.placed(e) && pair_possible(p, e))
         .collect();
+    lap("state", &mut phases);
     if req.len() <= opts.exact_requested_max {
         exact_requested(&mut st, &req, opts.exact_node_limit);
     } else {
         greedy_requested(&mut st, &req, opts);
     }
+    lap("requested", &mut phases);
     greedy_gain(&mut st);
+    lap("greedy", &mut phases);
     local_search(&mut st, opts);
-    finish(full, &st, &plan, opts)
+    lap("local search", &mut phases);
+    cover_repair(&mut st, opts);
+    lap("coverage repair", &mut phases);
+    let sol = finish(full, &st, &plan, opts);
+    lap("tables and bound", &mut phases);
+    (sol, phases)
 }
 
 /// Baseline: requested first, then best weight first, each in the first free feasible slot.
@@ -1126,4 +1439,178 @@ pub fn schedule_greedy(inst: &Instance) -> Result<Timetable, InstanceError> {
     let p = Problem::from_instance(inst)?;
     let sol = solve_greedy_baseline(&p, &SolveOptions::default());
     Ok(to_timetable(inst, &p, &sol, start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check_feasible;
+    use crate::generate::{
+        generate_profiles_with, instance_from_pairs_with, random_instance, Caps, InstanceOptions, ProfileOptions,
+        Regime, TopicSkew,
+    };
+    use crate::interchange::{PairIn, Participant};
+    use crate::scoring::ScoringParams;
+
+    fn person(id: &str, cap: u32, slots: &[u32]) -> Participant {
+        Participant { id: id.into(), max_meetings: cap, available_slots: slots.to_vec() }
+    }
+
+    fn pair(a: &str, b: &str, weight: f64) -> PairIn {
+        PairIn { a: a.into(), b: b.into(), weight, requested: false }
+    }
+
+    /// People without a meeting who have a partner with room, both free in a slot with a free
+    /// table: the repair must never leave such a person out.
+    fn left_out_with_easy_partner(inst: &Instance, tt: &Timetable) -> Vec<String> {
+        let p = Problem::from_instance(inst).expect("valid instance");
+        let ids: std::collections::HashMap<&str, usize> =
+            inst.participants.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+        let mut busy = vec![0u64; p.n()];
+        let mut deg = vec![0u32; p.n()];
+        let mut used = vec![0u32; p.slots as usize];
+        for m in &tt.meetings {
+            for q in [ids[m.a.as_str()], ids[m.b.as_str()]] {
+                busy[q] |= 1 << m.slot;
+                deg[q] += 1;
+            }
+            used[m.slot as usize] += 1;
+        }
+        let mut out = Vec::new();
+        for pr in &p.pairs {
+            for (x, y) in [(pr.a as usize, pr.b as usize), (pr.b as usize, pr.a as usize)] {
+                let free = p.avail[x] & p.avail[y] & !busy[x] & !busy[y];
+                let table = bits(free).any(|sl| used[sl] < p.tables);
+                if deg[x] == 0 && p.cap[x] > 0 && deg[y] < p.cap[y] && table {
+                    out.push(inst.participants[x].id.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Small events from the generator's harder corners (short day, mixed caps, 40 % away,
+    /// skewed topics), both regimes.
+    fn tight_instances() -> Vec<Instance> {
+        let mut v = Vec::new();
+        let mixed = Caps::Mixed(vec![(0.5, 1, 1), (0.5, 2, 6)]);
+        for seed in 0..12u64 {
+            let n = 40 + 9 * seed as usize;
+            let popts = if seed % 2 == 0 {
+                ProfileOptions { topics: TopicSkew::Hot { hot: 3, share: 0.8 }, ..Default::default() }
+            } else {
+                ProfileOptions::default().with_sector_share("academia", 0.7)
+            };
+            let profiles = generate_profiles_with(n, seed, &popts);
+            let pairs = crate::scored_pairs(&profiles, &ScoringParams::default(), 6);
+            let iopts = InstanceOptions {
+                slots: 3 + (seed % 4) as u32,
+                unavailable: 0.4,
+                caps: Some(mixed.clone()),
+                requested: 0.1,
+            };
+            for regime in [Regime::ScarceTables, Regime::ScarceTime] {
+                v.push(instance_from_pairs_with(&profiles, &pairs, regime, seed, &iopts));
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn repair_gives_the_left_out_person_a_meeting() {
+        // Two slots, one table: the best-weight timetable is (a,b) + (a,c), which leaves d out.
+        // Covering d means giving up (a,b) for (b,d): a keeps (a,c).
+        let inst = Instance {
+            slots: 2,
+            tables_per_slot: 1,
+            fairness_bonus: 0.0,
+            participants: vec![
+                person("a", 2, &[0, 1]),
+                person("b", 2, &[0, 1]),
+                person("c", 1, &[1]),
+                person("d", 1, &[0]),
+            ],
+            pairs: vec![pair("a", "b", 10.0), pair("a", "c", 9.0), pair("b", "d", 1.0)],
+            locked: vec![],
+            rooms: vec![],
+            groups: vec![],
+            locked_groups: vec![],
+        };
+        let tt = schedule(&inst).expect("valid instance");
+        check_feasible(&inst, &tt).expect("feasible");
+        assert_eq!(tt.participants_without_meeting, 0, "{:?}", tt.meetings);
+        let met: Vec<(&str, &str)> = tt.meetings.iter().map(|m| (m.a.as_str(), m.b.as_str())).collect();
+        assert!(met.contains(&("b", "d")) && met.contains(&("a", "c")), "{met:?}");
+        // The same with (a,b) locked: nothing may move it, so d stays out.
+        let mut locked = inst.clone();
+        locked.locked = vec![crate::LockedMeeting { a: "a".into(), b: "b".into(), slot: 0, table: 1 }];
+        let tt = schedule(&locked).expect("valid instance");
+        check_feasible(&locked, &tt).expect("feasible");
+        assert_eq!(tt.participants_without_meeting, 1);
+    }
+
+    #[test]
+    fn repair_follows_a_chain() {
+        // One slot, three tables, caps 1: the best weight is (a,b) + (c,e), which leaves d and f
+        // out (d meets only c, f only e). Covering d takes c from e, and e is then covered by
+        // f: a chain of two moves, worse in weight (10.5 + 0.5 < 19) but nobody is left out.
+        let inst = Instance {
+            slots: 1,
+            tables_per_slot: 3,
+            fairness_bonus: 0.0,
+            participants: ["a", "b", "c", "d", "e", "f"].iter().map(|x| person(x, 1, &[0])).collect(),
+            pairs: vec![pair("a", "b", 10.0), pair("c", "e", 9.0), pair("c", "d", 0.5), pair("e", "f", 0.5)],
+            locked: vec![],
+            rooms: vec![],
+            groups: vec![],
+            locked_groups: vec![],
+        };
+        let tt = schedule(&inst).expect("valid instance");
+        check_feasible(&inst, &tt).expect("feasible");
+        assert_eq!(tt.participants_without_meeting, 0, "{:?}", tt.meetings);
+        assert_eq!(tt.meetings.len(), 3);
+    }
+
+    #[test]
+    fn repair_keeps_timetables_feasible_and_leaves_no_easy_cover() {
+        let mut cases: Vec<Instance> = (0..300u64).map(|seed| random_instance(seed, 10)).collect();
+        cases.extend(tight_instances());
+        for (i, inst) in cases.iter().enumerate() {
+            let tt = schedule(inst).expect("valid instance");
+            check_feasible(inst, &tt).unwrap_or_else(|e| panic!("case {i}: {e}"));
+            let out = left_out_with_easy_partner(inst, &tt);
+            assert!(out.is_empty(), "case {i}: {out:?} left out with a free partner, slot and table");
+        }
+    }
+
+    #[test]
+    fn repair_from_a_poor_start_keeps_feasibility_and_requested() {
+        // Start from the plain greedy (many people left out when tables are scarce), repair,
+        // and check the result as an independent reader would.
+        let mut improved = 0;
+        for inst in tight_instances() {
+            let p = Problem::from_instance(&inst).expect("valid instance");
+            let opts = SolveOptions::default();
+            let base = solve_greedy_baseline(&p, &opts);
+            let mut st = State::new(&p);
+            for (e, pl) in base.placed.iter().enumerate() {
+                if let Some((slot, _)) = pl {
+                    if !st.locked[e] {
+                        st.place(e as u32, *slot as usize);
+                    }
+                }
+            }
+            cover_repair(&mut st, &opts);
+            let sol = finish(&p, &st, &groups::place_groups(&p), &opts);
+            let tt = to_timetable(&inst, &p, &sol, std::time::Instant::now());
+            check_feasible(&inst, &tt).expect("repaired timetable is feasible");
+            assert!(sol.requested_scheduled >= base.requested_scheduled, "requested count kept");
+            assert!(sol.participants_without_meeting <= base.participants_without_meeting);
+            assert!(left_out_with_easy_partner(&inst, &tt).is_empty());
+            if sol.participants_without_meeting < base.participants_without_meeting {
+                improved += 1;
+            }
+        }
+        assert!(improved >= 6, "the repair covered people in only {improved} of 24 cases");
+    }
 }
