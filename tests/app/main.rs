@@ -20,6 +20,7 @@ mod hardening_input;
 mod hardening_mail;
 mod hardening_privacy;
 mod hardening_sessions;
+mod ideas;
 mod journeys;
 mod journeys_desk;
 mod journeys_grid;
