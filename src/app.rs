@@ -37,6 +37,8 @@ pub struct AppState {
     pub trusted_proxies: crate::web::limits::TrustedProxies,
     /// Matchmaking snapshots per event (see `matchmaking::service::PoolCache`).
     pub pools: Arc<crate::matchmaking::service::PoolCache>,
+    /// Meetings held and caps per event (see `matchmaking::service::LoadCache`).
+    pub loads: Arc<crate::matchmaking::service::LoadCache>,
     pub pages: Arc<crate::web::cache::PageCache>,
     /// Programmes per event, shared by the personal pages for a moment (see `web::cache`).
     pub programmes: Arc<crate::web::cache::Recent<crate::agenda::model::Programme>>,
@@ -94,6 +96,7 @@ pub fn start(settings: &Settings, db: Db, listener: TcpListener, mail_worker: bo
         limits: Arc::new(crate::web::limits::RateLimits::new(settings.rate_limits)),
         trusted_proxies: settings.trusted_proxies.clone(),
         pools: Arc::default(),
+        loads: Arc::default(),
         pages: Arc::new(crate::web::cache::PageCache::new(Duration::from_secs(2))),
         programmes: Arc::new(crate::web::cache::Recent::new(Duration::from_secs(2))),
         session_users: Arc::new(crate::web::cache::Recent::new(crate::web::SESSION_LOOKUP_TTL)),

@@ -342,6 +342,7 @@ mod tests {
             id,
             sector: sector.into(),
             organisation: org.into(),
+            country: String::new(),
             interests: interests.to_vec(),
             opportunities: opps
                 .iter()
@@ -366,7 +367,7 @@ mod tests {
         ps.push(prof(2, "academia", "B", &[], &[(21, true, &[7])])); // they offer what 1 seeks
         ps.push(prof(3, "pharma", "C", &[5], &[])); // shared interest only
         ps.push(prof(4, "academia", "D", &[], &[(41, false, &[8])]));
-        ps.push(prof(5, "biotech", "E", &[], &[(51, true, &[8])]));
+        ps.push(prof(5, "biotech_sme", "E", &[], &[(51, true, &[8])]));
         let p = ScoringParams { cross_sector_bonus: 0.0, ..Default::default() };
         let s = suggest_for(&ps, &p, 1, 10);
         assert_eq!(s[0].other, 2);

@@ -17,6 +17,44 @@ pub struct Instance {
     pub pairs: Vec<PairIn>,
     #[serde(default)]
     pub locked: Vec<LockedMeeting>,
+    /// Meeting rooms for group meetings (separate from the 1:1 tables; every room exists in
+    /// every slot).
+    #[serde(default)]
+    pub rooms: Vec<Room>,
+    /// Requested group meetings (all requested: as many as possible come first).
+    #[serde(default)]
+    pub groups: Vec<GroupIn>,
+    /// Group meetings fixed by the organiser (slot and room kept as given).
+    #[serde(default)]
+    pub locked_groups: Vec<LockedGroup>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Room {
+    pub id: String,
+    pub capacity: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupIn {
+    pub id: String,
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub weight: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LockedGroup {
+    pub group: String,
+    pub slot: u32,
+    pub room: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupMeeting {
+    pub group: String,
+    pub slot: u32,
+    pub room: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -67,6 +105,12 @@ pub struct Timetable {
     pub upper_bound: f64,
     /// objective / upper_bound (1 when both are 0).
     pub quality: f64,
+    #[serde(default)]
+    pub group_meetings: Vec<GroupMeeting>,
+    #[serde(default)]
+    pub groups_scheduled: usize,
+    #[serde(default)]
+    pub groups_total: usize,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -86,6 +130,18 @@ pub enum InstanceError {
     LockedTableOutOfRange { a: String, b: String, table: u32 },
     LockedClash(String),
     LockedOverCap(String),
+    EmptyRoomId,
+    DuplicateRoom(String),
+    UnknownRoom { context: String, id: String },
+    EmptyGroupId,
+    DuplicateGroup(String),
+    UnknownGroup { context: String, id: String },
+    DuplicateMember { group: String, member: String },
+    GroupTooSmall { group: String, members: usize },
+    GroupTooLarge { group: String, members: usize, largest_room: u32 },
+    BadGroupWeight { group: String, weight: f64 },
+    LockedGroupSlotOutOfRange { group: String, slot: u32 },
+    LockedRoomTooSmall { group: String, room: String, capacity: u32, members: usize },
 }
 
 impl fmt::Display for InstanceError {
@@ -118,6 +174,31 @@ impl fmt::Display for InstanceError {
             ),
             LockedClash(s) => write!(f, "locked meetings clash: {s}"),
             LockedOverCap(s) => write!(f, "locked meetings exceed max_meetings of {s}"),
+            EmptyRoomId => write!(f, "a room has an empty id"),
+            DuplicateRoom(id) => write!(f, "room id {id:?} appears more than once"),
+            UnknownRoom { context, id } => write!(f, "{context} refers to unknown room {id:?}"),
+            EmptyGroupId => write!(f, "a group meeting has an empty id"),
+            DuplicateGroup(id) => write!(f, "group meeting id {id:?} appears more than once"),
+            UnknownGroup { context, id } => write!(f, "{context} refers to unknown group meeting {id:?}"),
+            DuplicateMember { group, member } => {
+                write!(f, "group meeting {group:?} lists participant {member:?} more than once")
+            }
+            GroupTooSmall { group, members } => {
+                write!(f, "group meeting {group:?} has {members} member(s); a group meeting needs at least 2")
+            }
+            GroupTooLarge { group, members, largest_room } => {
+                write!(f, "group meeting {group:?} has {members} members but the largest room holds {largest_room}")
+            }
+            BadGroupWeight { group, weight } => {
+                write!(f, "group meeting {group:?} has weight {weight}; weights must be finite and ≥ 0")
+            }
+            LockedGroupSlotOutOfRange { group, slot } => {
+                write!(f, "locked group meeting {group:?} is in slot {slot}, outside the event's slots")
+            }
+            LockedRoomTooSmall { group, room, capacity, members } => write!(
+                f,
+                "locked group meeting {group:?} has {members} members but room {room:?} holds only {capacity}"
+            ),
         }
     }
 }
@@ -141,10 +222,28 @@ pub struct LockedIdx {
     pub table: u32,
 }
 
+/// A group meeting in index form: distinct participant indexes (at least 2).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupIdx {
+    pub members: Vec<u32>,
+    pub weight: f64,
+}
+
+/// A locked group meeting in index form (`group` indexes [`Problem::groups`], `room`
+/// [`Problem::rooms`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LockedGroupIdx {
+    pub group: u32,
+    pub slot: u32,
+    pub room: u32,
+}
+
 /// Index-based problem, usable by the web layer without strings.
 /// Invariants (checked by [`Problem::validate`]): 1 ≤ slots ≤ 64, tables ≥ 1, avail masks within
 /// slots, pairs with distinct valid endpoints and no duplicates, weights finite ≥ 0, locked
-/// meetings consistent (no person/table/pair clash, within caps).
+/// meetings consistent (no person/table/pair clash, within caps); groups of ≥ 2 distinct valid
+/// members that fit the largest room; locked groups in a large enough room, with no person or
+/// room clash (also against locked pairs) and within caps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
     pub slots: u32,
@@ -155,6 +254,10 @@ pub struct Problem {
     pub avail: Vec<u64>,
     pub pairs: Vec<PairIdx>,
     pub locked: Vec<LockedIdx>,
+    /// Room capacities.
+    pub rooms: Vec<u32>,
+    pub groups: Vec<GroupIdx>,
+    pub locked_groups: Vec<LockedGroupIdx>,
 }
 
 /// Index-based solution: for every pair of the problem, its (slot, table) or None.
@@ -166,6 +269,10 @@ pub struct Solution {
     pub requested_total: usize,
     pub participants_without_meeting: usize,
     pub upper_bound: f64,
+    /// For every group of the problem, its (slot, room index) or None.
+    pub group_placed: Vec<Option<(u32, u32)>>,
+    pub groups_scheduled: usize,
+    pub groups_total: usize,
 }
 
 impl Problem {
@@ -181,8 +288,18 @@ impl Problem {
         }
     }
 
-    /// Checks the invariants; errors name participants by index.
+    /// Checks the invariants; errors name participants, rooms and groups by index.
     pub fn validate(&self) -> Result<(), InstanceError> {
+        self.validate_pairs()?;
+        self.validate_groups(&|i| format!("#{i}"), &|i| format!("room {i}"), &|i| format!("group {i}"))
+    }
+
+    /// The capacity of the largest room (0 without rooms).
+    pub fn largest_room(&self) -> u32 {
+        self.rooms.iter().copied().max().unwrap_or(0)
+    }
+
+    fn validate_pairs(&self) -> Result<(), InstanceError> {
         let name = |i: u32| format!("#{i}");
         if self.slots == 0 {
             return Err(InstanceError::NoSlots);
@@ -269,6 +386,106 @@ impl Problem {
         Ok(())
     }
 
+    /// Groups, rooms and locked groups; `person`, `room`, `group` name indexes in errors.
+    fn validate_groups(
+        &self,
+        person: &dyn Fn(u32) -> String,
+        room: &dyn Fn(u32) -> String,
+        group: &dyn Fn(u32) -> String,
+    ) -> Result<(), InstanceError> {
+        let n = self.n() as u32;
+        let largest = self.largest_room();
+        for (gi, g) in self.groups.iter().enumerate() {
+            let gname = group(gi as u32);
+            for (k, &m) in g.members.iter().enumerate() {
+                if m >= n {
+                    return Err(InstanceError::UnknownParticipant {
+                        context: format!("group meeting {gname:?}"),
+                        id: person(m),
+                    });
+                }
+                if g.members[..k].contains(&m) {
+                    return Err(InstanceError::DuplicateMember { group: gname, member: person(m) });
+                }
+            }
+            if g.members.len() < 2 {
+                return Err(InstanceError::GroupTooSmall { group: gname, members: g.members.len() });
+            }
+            if g.members.len() > largest as usize {
+                return Err(InstanceError::GroupTooLarge {
+                    group: gname,
+                    members: g.members.len(),
+                    largest_room: largest,
+                });
+            }
+            if !g.weight.is_finite() || g.weight < 0.0 {
+                return Err(InstanceError::BadGroupWeight { group: gname, weight: g.weight });
+            }
+        }
+        // Locked pairs' people and counts, then the locked groups on top.
+        let mut person_slot: HashMap<(u32, u32), ()> = HashMap::new();
+        let mut count = vec![0u32; self.n()];
+        for l in &self.locked {
+            let p = self.pairs[l.pair as usize];
+            for x in [p.a, p.b] {
+                person_slot.insert((x, l.slot), ());
+                count[x as usize] += 1;
+            }
+        }
+        let mut room_slot = HashMap::new();
+        let mut group_seen = HashMap::new();
+        for l in &self.locked_groups {
+            let Some(g) = self.groups.get(l.group as usize) else {
+                return Err(InstanceError::UnknownGroup {
+                    context: "a locked group meeting".into(),
+                    id: group(l.group),
+                });
+            };
+            let gname = group(l.group);
+            let Some(&cap) = self.rooms.get(l.room as usize) else {
+                return Err(InstanceError::UnknownRoom {
+                    context: format!("locked group meeting {gname:?}"),
+                    id: room(l.room),
+                });
+            };
+            if l.slot >= self.slots {
+                return Err(InstanceError::LockedGroupSlotOutOfRange { group: gname, slot: l.slot });
+            }
+            if (cap as usize) < g.members.len() {
+                return Err(InstanceError::LockedRoomTooSmall {
+                    group: gname,
+                    room: room(l.room),
+                    capacity: cap,
+                    members: g.members.len(),
+                });
+            }
+            if group_seen.insert(l.group, ()).is_some() {
+                return Err(InstanceError::LockedClash(format!("group meeting {gname:?} is locked twice")));
+            }
+            if room_slot.insert((l.slot, l.room), l.group).is_some() {
+                return Err(InstanceError::LockedClash(format!(
+                    "room {:?} in slot {} is used twice",
+                    room(l.room),
+                    l.slot
+                )));
+            }
+            for &x in &g.members {
+                if person_slot.insert((x, l.slot), ()).is_some() {
+                    return Err(InstanceError::LockedClash(format!(
+                        "participant {:?} has two locked meetings in slot {} (one is group meeting {gname:?})",
+                        person(x),
+                        l.slot
+                    )));
+                }
+                count[x as usize] += 1;
+                if count[x as usize] > self.cap[x as usize] {
+                    return Err(InstanceError::LockedOverCap(format!("{:?}", person(x))));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Converts and validates an interchange instance. Locked meetings whose pair is not in
     /// `pairs` get an extra pair of weight 0 (not requested).
     pub fn from_instance(inst: &Instance) -> Result<Problem, InstanceError> {
@@ -335,6 +552,40 @@ impl Problem {
             });
             locked.push(LockedIdx { pair, slot: l.slot, table: l.table });
         }
+        let mut room_ix: HashMap<&str, u32> = HashMap::with_capacity(inst.rooms.len());
+        for (i, r) in inst.rooms.iter().enumerate() {
+            if r.id.is_empty() {
+                return Err(InstanceError::EmptyRoomId);
+            }
+            if room_ix.insert(r.id.as_str(), i as u32).is_some() {
+                return Err(InstanceError::DuplicateRoom(r.id.clone()));
+            }
+        }
+        let mut group_ix: HashMap<&str, u32> = HashMap::with_capacity(inst.groups.len());
+        let mut groups = Vec::with_capacity(inst.groups.len());
+        for (i, g) in inst.groups.iter().enumerate() {
+            if g.id.is_empty() {
+                return Err(InstanceError::EmptyGroupId);
+            }
+            if group_ix.insert(g.id.as_str(), i as u32).is_some() {
+                return Err(InstanceError::DuplicateGroup(g.id.clone()));
+            }
+            let ctx = format!("group meeting {:?}", g.id);
+            let members = g.members.iter().map(|m| look(m, &ctx)).collect::<Result<Vec<u32>, _>>()?;
+            groups.push(GroupIdx { members, weight: g.weight });
+        }
+        let mut locked_groups = Vec::with_capacity(inst.locked_groups.len());
+        for l in &inst.locked_groups {
+            let group = *group_ix.get(l.group.as_str()).ok_or_else(|| InstanceError::UnknownGroup {
+                context: "a locked group meeting".into(),
+                id: l.group.clone(),
+            })?;
+            let room = *room_ix.get(l.room.as_str()).ok_or_else(|| InstanceError::UnknownRoom {
+                context: format!("locked group meeting {:?}", l.group),
+                id: l.room.clone(),
+            })?;
+            locked_groups.push(LockedGroupIdx { group, slot: l.slot, room });
+        }
         let prob = Problem {
             slots: inst.slots,
             tables: inst.tables_per_slot,
@@ -343,9 +594,17 @@ impl Problem {
             avail,
             pairs,
             locked,
+            rooms: inst.rooms.iter().map(|r| r.capacity).collect(),
+            groups,
+            locked_groups,
         };
         // Re-validate with readable names.
-        prob.validate().map_err(|e| rename(e, inst))?;
+        prob.validate_pairs().map_err(|e| rename(e, inst))?;
+        prob.validate_groups(
+            &|i| inst.participants[i as usize].id.clone(),
+            &|i| inst.rooms[i as usize].id.clone(),
+            &|i| inst.groups[i as usize].id.clone(),
+        )?;
         Ok(prob)
     }
 }

@@ -3,30 +3,35 @@
 //! * [`scoring`] / [`candidates`]: who should meet whom, with machine-readable reasons.
 //! * [`interchange`]: the JSON instance/timetable format and the index-based [`Problem`].
 //! * [`schedule`]: the timetable solver (and the plain greedy baseline).
+//! * [`groups`]: the group-meeting phase of the scheduler (rooms, placement before the pairs).
 //! * [`bound`]: a provable upper bound (LP dual) for the "quality" figure.
 //! * [`check`]: an independent feasibility checker and objective evaluation.
 //! * [`generate`]: deterministic generators of realistic events (benchmarks, tests).
 //! * [`eligibility`]: a consortium's eligibility rules for a call and their evaluation.
+//! * [`team`]: who fits an idea's open roles, a suggested team, the roles a person fits.
 
 pub mod bound;
 pub mod candidates;
 pub mod check;
 pub mod eligibility;
 pub mod generate;
+pub mod groups;
 pub mod interchange;
 pub mod schedule;
 pub mod scoring;
+pub mod team;
 
 pub use self::candidates::{pairs_from_suggestions, scored_pairs, suggest_all, suggest_for, Matcher};
-pub use self::check::{check_feasible, objective};
+pub use self::check::{check_feasible, objective, objective_with_groups};
 pub use self::interchange::{
-    Instance, InstanceError, LockedIdx, LockedMeeting, Meeting, PairIdx, PairIn, Participant, Problem, Solution,
-    Timetable,
+    GroupIdx, GroupIn, GroupMeeting, Instance, InstanceError, LockedGroup, LockedGroupIdx, LockedIdx, LockedMeeting,
+    Meeting, PairIdx, PairIn, Participant, Problem, Room, Solution, Timetable,
 };
 pub use self::schedule::{schedule, schedule_greedy, schedule_with, solve, solve_greedy_baseline, SolveOptions};
 pub use self::scoring::{
     Opportunity, OpportunityKind, Profile, Reason, ScoredPair, ScoringParams, Suggestion, TopicId,
 };
+pub use self::team::{FitReason, Method as TeamMethod, RoleFit, RoleSpec, TeamBuilder, TeamSpec, TeamSuggestion};
 
 #[cfg(test)]
 mod tests {
@@ -178,6 +183,9 @@ mod tests {
             ],
             pairs: vec![PairIn { a: "a".into(), b: "b".into(), weight: 1.0, requested: false }],
             locked: vec![],
+            rooms: vec![],
+            groups: vec![],
+            locked_groups: vec![],
         };
         assert!(schedule(&good).is_ok());
         let _ = schedule(&base);
@@ -302,6 +310,9 @@ mod tests {
             participants: vec![],
             pairs: vec![],
             locked: vec![],
+            rooms: vec![],
+            groups: vec![],
+            locked_groups: vec![],
         };
         let tt = schedule(&inst).expect("test instance");
         assert!(tt.meetings.is_empty());

@@ -3,7 +3,8 @@
 //! (Kempe-chain relocation, insertion by ejecting cheaper meetings) with a deterministic budget.
 
 use super::bound;
-use super::interchange::{harmonic, Instance, InstanceError, Meeting, Problem, Solution, Timetable};
+use super::groups::{self, GroupPlan};
+use super::interchange::{harmonic, GroupMeeting, Instance, InstanceError, Meeting, Problem, Solution, Timetable};
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -957,9 +958,9 @@ fn pair_possible(p: &Problem, e: u32) -> bool {
     p.avail[pr.a as usize] & p.avail[pr.b as usize] != 0 && p.cap[pr.a as usize] > 0 && p.cap[pr.b as usize] > 0
 }
 
-/// Builds the index solution (tables, statistics, bound) from a final state.
-fn finish(st: &State, opts: &SolveOptions) -> Solution {
-    let p = st.p;
+/// Builds the index solution (tables, statistics, bound) from a final state; `p` is the full
+/// problem (the state's may have the group meetings' slots removed).
+fn finish(p: &Problem, st: &State, plan: &GroupPlan, opts: &SolveOptions) -> Solution {
     let t = p.tables as usize;
     let mut placed = vec![None; p.pairs.len()];
     let mut taken = vec![false; p.slots as usize * (t + 1)];
@@ -989,15 +990,42 @@ fn finish(st: &State, opts: &SolveOptions) -> Solution {
             possible[pr.b as usize] = true;
         }
     }
+    for (g, &ok) in plan.possible.iter().enumerate() {
+        if ok {
+            for &x in &p.groups[g].members {
+                possible[x as usize] = true;
+            }
+        }
+    }
+    // st.deg counts the group meetings too.
     let participants_without_meeting = (0..p.n()).filter(|&x| possible[x] && st.deg[x] == 0).count();
-    let objective = st.objective();
-    let upper_bound = bound::upper_bound(p, &st.deg, requested_scheduled, opts.bound_sweeps, opts.bound_work).max(0.0);
-    Solution { placed, objective, requested_scheduled, requested_total, participants_without_meeting, upper_bound }
+    let objective = st.objective() + plan.weight;
+    let upper_bound =
+        bound::upper_bound(p, &st.deg, requested_scheduled, plan.scheduled, opts.bound_sweeps, opts.bound_work)
+            .max(0.0);
+    Solution {
+        placed,
+        objective,
+        requested_scheduled,
+        requested_total,
+        participants_without_meeting,
+        upper_bound,
+        group_placed: plan.placed.clone(),
+        groups_scheduled: plan.scheduled,
+        groups_total: p.groups.len(),
+    }
 }
 
-/// Full solver on a validated index problem.
+/// Full solver on a validated index problem: group meetings first, then the pairs around them.
 pub fn solve(p: &Problem, opts: &SolveOptions) -> Solution {
+    let plan = groups::place_groups(p);
+    let pp = plan.pair_problem(p);
+    let full = p;
+    let p: &Problem = &pp;
     let mut st = State::new(p);
+    for (d, c) in st.deg.iter_mut().zip(&plan.count) {
+        *d += c;
+    }
     let req: Vec<u32> = (0..p.pairs.len() as u32)
         .filter(|&e| p.pairs[e as usize].requested && !st.placed(e) && pair_possible(p, e))
         .collect();
@@ -1008,12 +1036,19 @@ pub fn solve(p: &Problem, opts: &SolveOptions) -> Solution {
     }
     greedy_gain(&mut st);
     local_search(&mut st, opts);
-    finish(&st, opts)
+    finish(full, &st, &plan, opts)
 }
 
 /// Baseline: requested first, then best weight first, each in the first free feasible slot.
 pub fn solve_greedy_baseline(p: &Problem, opts: &SolveOptions) -> Solution {
+    let plan = groups::place_groups_greedy(p);
+    let pp = plan.pair_problem(p);
+    let full = p;
+    let p: &Problem = &pp;
     let mut st = State::new(p);
+    for (d, c) in st.deg.iter_mut().zip(&plan.count) {
+        *d += c;
+    }
     let mut order: Vec<u32> = (0..p.pairs.len() as u32).filter(|&e| !st.placed(e)).collect();
     order.sort_by(|&x, &y| {
         let (px, py) = (&p.pairs[x as usize], &p.pairs[y as usize]);
@@ -1025,7 +1060,7 @@ pub fn solve_greedy_baseline(p: &Problem, opts: &SolveOptions) -> Solution {
             st.place(e, f.trailing_zeros() as usize);
         }
     }
-    finish(&st, opts)
+    finish(full, &st, &plan, opts)
 }
 
 fn to_timetable(inst: &Instance, p: &Problem, sol: &Solution, start: std::time::Instant) -> Timetable {
@@ -1043,6 +1078,19 @@ fn to_timetable(inst: &Instance, p: &Problem, sol: &Solution, start: std::time::
         }
     }
     meetings.sort_by_key(|m| (m.slot, m.table));
+    let mut group_meetings: Vec<GroupMeeting> = sol
+        .group_placed
+        .iter()
+        .enumerate()
+        .filter_map(|(g, pl)| {
+            pl.map(|(slot, room)| GroupMeeting {
+                group: inst.groups[g].id.clone(),
+                slot,
+                room: inst.rooms[room as usize].id.clone(),
+            })
+        })
+        .collect();
+    group_meetings.sort_by(|x, y| (x.slot, &x.room).cmp(&(y.slot, &y.room)));
     // The bound carries a 1e-9 rounding guard: an empty schedule with nothing possible is 100 %.
     let quality = if sol.upper_bound > 1e-6 { (sol.objective / sol.upper_bound).min(1.0) } else { 1.0 };
     Timetable {
@@ -1054,6 +1102,9 @@ fn to_timetable(inst: &Instance, p: &Problem, sol: &Solution, start: std::time::
         elapsed_ms: start.elapsed().as_millis() as u64,
         upper_bound: sol.upper_bound,
         quality,
+        group_meetings,
+        groups_scheduled: sol.groups_scheduled,
+        groups_total: sol.groups_total,
     }
 }
 

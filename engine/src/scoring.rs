@@ -38,9 +38,12 @@ pub struct Opportunity {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     pub id: i64,
-    /// "pharma", "biotech", "academia", "hospital", "patient_org", "regulator", "funder", "other".
+    /// "pharma", "biotech_sme", "academia", "hospital", "patient_org", "regulator", "funder", "other".
     pub sector: String,
     pub organisation: String,
+    /// ISO 3166-1 alpha-2, upper case; empty when unknown (eligibility of teams, see [`crate::team`]).
+    #[serde(default)]
+    pub country: String,
     pub interests: Vec<TopicId>,
     pub opportunities: Vec<Opportunity>,
 }

@@ -443,11 +443,13 @@ fn my_limit(states: &HashMap<i64, PairState>) -> Option<String> {
 /// The viewer's state with each of `others` (see `service::pair_states`).
 async fn states_with(state: &State, p: &Participant, others: Vec<Person>) -> AppResult<HashMap<i64, PairState>> {
     let (event, settings, me) = (p.event.clone(), p.settings.clone(), p.me.clone());
+    let (loads, generation) = (state.loads.clone(), state.pages.writes());
     state
         .db
         .run(move |c| {
             let refs: Vec<&Person> = others.iter().collect();
-            service::pair_states(c, &event, &settings, &me, &refs)
+            let loads = loads.get(c, event.id, generation)?;
+            service::pair_states(c, &event, &settings, &me, &refs, &loads)
         })
         .await
 }
@@ -569,7 +571,7 @@ async fn person_page(
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
     let (id, uid, pools, generation) = (p.event.id, p.me.user_id, state.pools.clone(), state.pages.writes());
-    let (event, settings, me) = (p.event.clone(), p.settings.clone(), p.me.clone());
+    let (event, settings, me, loads) = (p.event.clone(), p.settings.clone(), p.me.clone(), state.loads.clone());
     let (person, data, topics, matched, pair) = state
         .db
         .run(move |c| {
@@ -584,7 +586,8 @@ async fn person_page(
             } else {
                 None
             };
-            let mut states = service::pair_states(c, &event, &settings, &me, &[&person])?;
+            let loads = loads.get(c, id, generation)?;
+            let mut states = service::pair_states(c, &event, &settings, &me, &[&person], &loads)?;
             let pair = states.remove(&other).unwrap_or(PairState::Cannot(String::new()));
             Ok((person, data, topics, matched, pair))
         })

@@ -126,7 +126,7 @@ async fn serve_demo_prints_logins_that_work() {
     let stdout = child.stdout.take().expect("stdout");
     let lines = std::thread::spawn(move || BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<_>>());
     let base = format!("http://{addr}");
-    wait_until_up(&base, Duration::from_secs(30), String::new).await;
+    wait_until_up(&base, Duration::from_secs(120), String::new).await;
     let _ = child.kill();
     let _ = child.wait();
     let printed = lines.join().expect("stdout reader");

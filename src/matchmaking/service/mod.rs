@@ -7,6 +7,7 @@
 //! One file per area; each uses this module's imports and re-exports its public items, so
 //! callers keep writing `service::name`.
 
+mod loads;
 mod placing;
 mod profiles;
 mod requests;
@@ -14,6 +15,7 @@ mod scheduling;
 mod settings;
 mod suggestions;
 
+pub use loads::{LoadCache, Loads};
 pub use placing::*;
 pub use profiles::*;
 pub use requests::*;

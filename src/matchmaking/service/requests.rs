@@ -124,40 +124,34 @@ pub fn pair_states(
     s: &Settings,
     me: &Person,
     others: &[&Person],
+    loads: &Loads,
 ) -> Result<HashMap<i64, PairState>, AppError> {
     let uid = me.user_id;
     let short = |t: NaiveDateTime| event.local(t).format("%a %-d %b, %H:%M").to_string();
     // Newest first, so the first request of a pair is its latest.
     let requests = requests_of(c, event.id, uid)?;
-    let mut ids: Vec<i64> = others.iter().map(|p| p.user_id).collect();
-    ids.push(uid);
-    // The draft's and the published pairs of everyone listed (the viewer too): what the caps
-    // count, one index search per side and copy for the whole page.
-    let draft = draft_pairs_of(c, event.id, &ids)?;
-    let drafted: BTreeSet<(i64, i64)> = draft.iter().filter(|(a, b)| *a == uid || *b == uid).copied().collect();
+    // The viewer's own meetings are read now; the others' counts and caps come from the
+    // event's snapshot (see `loads`): one index search for the viewer, none per listed person.
+    let drafted = draft_pairs_of(c, event.id, &[uid])?;
     let published: HashMap<i64, published::PublishedMeeting> = published::rows_of(c, event.id, uid)?
         .into_iter()
         .filter(|row| row.active)
         .map(|row| (row.partner_of(uid), row))
         .collect();
-    // Only the pairs for the others (whole rows for 50 people cost more than the searches).
-    let held = pm::table.filter(pm::event_id.eq(event.id).and(pm::active.eq(true)).and(pm::slot_id.is_not_null()));
-    let mut pairs = draft;
-    pairs.extend(held.filter(pm::a_user.eq_any(&ids)).select((pm::a_user, pm::b_user)).load::<(i64, i64)>(c)?);
-    pairs.extend(held.filter(pm::b_user.eq_any(&ids)).select((pm::a_user, pm::b_user)).load::<(i64, i64)>(c)?);
-    let mut counts: HashMap<i64, i32> = HashMap::new();
-    for (a, b) in pairs {
-        *counts.entry(a).or_default() += 1;
-        *counts.entry(b).or_default() += 1;
-    }
-    let caps: HashMap<i64, Option<i32>> = mp::table
-        .filter(mp::event_id.eq(event.id).and(mp::user_id.eq_any(&ids)))
-        .select((mp::user_id, mp::max_meetings))
-        .load::<(i64, Option<i32>)>(c)?
-        .into_iter()
-        .collect();
-    let cap = |u: i64| caps.get(&u).copied().flatten().map_or(s.max_meetings, |n| n.min(s.max_meetings));
-    let at_cap = |u: i64| counts.get(&u).copied().unwrap_or(0) >= cap(u);
+    let mine = {
+        let mut partners: BTreeSet<i64> = drafted.iter().map(|&(a, b)| if a == uid { b } else { a }).collect();
+        partners.extend(published.values().filter(|row| row.slot_id.is_some()).map(|row| row.partner_of(uid)));
+        partners.len() as i32
+    };
+    let my_cap: Option<i32> = mp::table
+        .filter(mp::event_id.eq(event.id).and(mp::user_id.eq(uid)))
+        .select(mp::max_meetings)
+        .first::<Option<i32>>(c)
+        .optional()?
+        .flatten();
+    let limit = |own: Option<i32>| own.map_or(s.max_meetings, |n| n.min(s.max_meetings));
+    let cap = |u: i64| if u == uid { limit(my_cap) } else { limit(loads.own_cap(u)) };
+    let at_cap = |u: i64| if u == uid { mine >= cap(uid) } else { loads.count(u) >= cap(u) };
     let booking = s.booking_problem(event, now());
     let mut out = HashMap::new();
     for other in others {

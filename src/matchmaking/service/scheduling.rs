@@ -130,6 +130,10 @@ pub fn schedule_all(c: &mut DbConn, event: &Event, actor: i64) -> Result<Result<
                     })
                 })
                 .collect(),
+            // Group meetings and rooms come with the web side of group meetings.
+            rooms: Vec::new(),
+            groups: Vec::new(),
+            locked_groups: Vec::new(),
         };
         let tt = engine::schedule(&inst).map_err(|e| AppError::internal(format!("scheduler: {e}")))?;
         let kept_pairs: BTreeSet<(String, String)> = inst.locked.iter().map(|l| (l.a.clone(), l.b.clone())).collect();

@@ -58,6 +58,7 @@ pub fn pool(c: &mut DbConn, event_id: i64, settings: &Settings) -> Result<Pool, 
             id: p.user_id,
             sector: p.sector.clone(),
             organisation: p.organisation.clone(),
+            country: p.country.clone(),
             interests: interests
                 .get(&p.user_id)
                 .map(|v| v.iter().filter_map(|t| engine_topic.get(t).copied()).collect())
