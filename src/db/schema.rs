@@ -480,6 +480,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    idea_invitations (id) {
+        id -> BigInt,
+        idea_id -> BigInt,
+        role_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     eligibility_rules (event_id) {
         event_id -> BigInt,
         rules -> Text,
@@ -560,5 +570,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     idea_role_topics,
     idea_members,
     idea_applications,
+    idea_invitations,
     eligibility_rules,
 );

@@ -174,3 +174,31 @@ pub fn idea_removed(base_url: &str, event: &Event, to: &str, title: &str) -> Eve
         ("See the project ideas".into(), format!("{base_url}/events/{}/ideas", event.slug)),
     )
 }
+
+pub fn invited_to_apply(
+    base_url: &str,
+    event: &Event,
+    to: &str,
+    idea: &Idea,
+    role: &Role,
+    coordinator: (&str, &str),
+) -> EventMail {
+    mail(
+        event,
+        format!("Invitation to apply: {}", idea.title),
+        to,
+        vec![
+            format!(
+                "{} coordinates the project idea \u{201c}{}\u{201d} and thinks you would fit its open role \u{201c}{}\u{201d}.",
+                who(coordinator.0, coordinator.1),
+                idea.title,
+                role.description
+            ),
+            "If it interests you, apply with a short message on the idea's page; if not, there is nothing to do.".into(),
+        ],
+        (
+            "See the role and apply".into(),
+            format!("{base_url}/events/{}/ideas/{}/roles/{}/apply", event.slug, idea.id, role.id),
+        ),
+    )
+}

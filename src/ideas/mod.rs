@@ -6,6 +6,7 @@ pub mod model;
 pub mod organise;
 pub mod public;
 pub mod service;
+pub mod suggest;
 
 use actix_web::web;
 
@@ -22,6 +23,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/events/{slug}/ideas/{id}/applications/{app}/accept", web::post().to(p::accept))
         .route("/events/{slug}/ideas/{id}/applications/{app}/decline", web::post().to(p::decline))
         .route("/events/{slug}/ideas/{id}/applications/{app}/withdraw", web::post().to(p::withdraw))
+        .route("/events/{slug}/ideas/{id}/roles/{role}/invite", web::post().to(p::invite))
+        .route("/events/{slug}/ideas-for-you", web::get().to(p::for_you))
         .route("/events/{slug}/ideas/{id}/leave", web::post().to(p::leave))
         .route("/events/{slug}/ideas/{id}/close", web::post().to(p::close))
         .route("/events/{slug}/ideas/{id}/reopen", web::post().to(p::reopen))

@@ -292,6 +292,8 @@ struct IdeaPage {
     organiser: bool,
     participant: bool,
     viewer: i64,
+    /// For the coordinator of an open idea: who fits the open roles, and a suggested team.
+    suggestions: Option<super::suggest::Suggestions>,
 }
 
 impl IdeaPage {
@@ -326,6 +328,12 @@ pub async fn show(authed: Authed, state: State, path: web::Path<(String, i64)>) 
     let eligible = checks.iter().all(|c| c.holds());
     let checklist = checklist(&rules, &checks);
     let viewer = v.user.id;
+    let suggestions = if d.idea.author_id == viewer && d.idea.is_open() {
+        let pool = super::suggest::snapshot(&state, v.event.id).await?;
+        Some(super::suggest::for_idea(&pool, &d, &rules))
+    } else {
+        None
+    };
     let roles = d
         .roles
         .iter()
@@ -352,6 +360,7 @@ pub async fn show(authed: Authed, state: State, path: web::Path<(String, i64)>) 
         organiser: v.organiser,
         participant: v.participant,
         viewer,
+        suggestions,
         ctx: v.ctx,
         event: v.event,
         roles,
@@ -531,4 +540,83 @@ pub async fn hide(authed: Authed, state: State, path: web::Path<(String, i64)>) 
 
 pub async fn unhide(authed: Authed, state: State, path: web::Path<(String, i64)>) -> AppResult<HttpResponse> {
     set_hidden(authed, state, path, false).await
+}
+
+// ---------- suggestions ----------
+
+/// The coordinator invites a participant who fits an open role to apply.
+pub async fn invite(
+    authed: Authed,
+    state: State,
+    path: web::Path<(String, i64, i64)>,
+    f: FormData,
+) -> AppResult<HttpResponse> {
+    let (slug, idea_id, role_id) = path.into_inner();
+    let v = viewer_or_return!(state, authed, slug);
+    let person: i64 = f.get("person").trim().parse().map_err(|_| AppError::NotFound)?;
+    let (base_url, event, uid) = (state.base_url.clone(), v.event.clone(), v.user.id);
+    match state.db.run(move |c| service::invite(c, &base_url, &event, idea_id, role_id, uid, person)).await? {
+        Ok(name) => {
+            state.wake_mailer();
+            v.ctx.flash("success", format!("We have invited {name} to apply."));
+        }
+        Err(msg) => v.ctx.flash("error", msg),
+    }
+    Ok(redirect(&format!("{}/{idea_id}#suggestions", base(&v.event))))
+}
+
+#[derive(Template)]
+#[template(path = "pages/ideas/for_you.html")]
+struct ForYouPage {
+    ctx: PageCtx,
+    event: Event,
+    roles: Vec<super::suggest::ForYou>,
+    in_matchmaking: bool,
+}
+
+/// Open roles that fit one's profile, across the event's listed ideas.
+pub async fn for_you(authed: Authed, state: State, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let v = viewer_or_return!(state, authed, slug.into_inner());
+    if !v.participant {
+        return Err(AppError::Forbidden);
+    }
+    let (roles, in_matchmaking) = fitting_roles(&state, &v.event, v.user.id, 30).await?;
+    render(&ForYouPage { ctx: v.ctx, event: v.event, roles, in_matchmaking })
+}
+
+/// The open roles that fit `user` at `event`, and whether they take part in matchmaking (the
+/// suggestions come from the matchmaking profile).
+async fn fitting_roles(
+    state: &State,
+    event: &Event,
+    user: i64,
+    limit: usize,
+) -> AppResult<(Vec<super::suggest::ForYou>, bool)> {
+    let id = event.id;
+    let (ideas, rules) = state.db.run(move |c| Ok((service::open_ideas(c, id)?, service::rules(c, id)?.0))).await?;
+    if ideas.is_empty() {
+        // Nothing to suggest: the snapshot is not needed (the event hub asks on every visit).
+        return Ok((Vec::new(), true));
+    }
+    let pool = super::suggest::snapshot(state, id).await?;
+    let in_matchmaking = pool.person(user).is_some();
+    if !in_matchmaking {
+        return Ok((Vec::new(), in_matchmaking));
+    }
+    Ok((super::suggest::for_person(&pool, &ideas, &rules, user, limit), in_matchmaking))
+}
+
+/// The event hub's line "3 open roles fit you", if any do.
+pub async fn hub_step(state: &State, event: &Event, user: i64) -> AppResult<Option<crate::events::hub::Step>> {
+    let (roles, _) = fitting_roles(state, event, user, 100).await?;
+    let n = roles.len();
+    Ok((n > 0).then(|| crate::events::hub::Step {
+        text: format!(
+            "{n} open role{} in project ideas fit{} you.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" }
+        ),
+        href: Some(format!("/events/{}/ideas-for-you", event.slug)),
+        kind: "info",
+    }))
 }

@@ -795,3 +795,83 @@ pub fn export_for_user(c: &mut DbConn, user_id: i64) -> Result<serde_json::Value
         })).collect::<Vec<_>>(),
     }))
 }
+
+// ---------- suggestions ----------
+
+/// Every open, listed and visible idea of the event with its details ("ideas that need you").
+pub fn open_ideas(c: &mut DbConn, event_id: i64) -> Result<Vec<Detail>, AppError> {
+    let ids: Vec<i64> = ideas::table
+        .filter(ideas::event_id.eq(event_id).and(ideas::status.eq("open")))
+        .filter(ideas::listed.eq(true).and(ideas::hidden.eq(false)))
+        .order(ideas::id)
+        .limit(500)
+        .select(ideas::id)
+        .load(c)?;
+    ids.into_iter().map(|id| detail(c, event_id, id)).collect()
+}
+
+/// Most "invite to apply" mails one idea sends in a day.
+pub const INVITES_PER_DAY: i64 = 30;
+
+/// The coordinator invites a participant to apply for an open role: once per person and role,
+/// at most `INVITES_PER_DAY` a day per idea. Refusals come back as a sentence.
+#[allow(clippy::too_many_arguments)]
+pub fn invite(
+    c: &mut DbConn,
+    base_url: &str,
+    event: &Event,
+    idea_id: i64,
+    role_id: i64,
+    actor: i64,
+    person: i64,
+) -> Result<Result<String, String>, AppError> {
+    use crate::db::schema::idea_invitations as inv;
+    crate::db::write_transaction(c, |c| {
+        let idea = lock_idea(c, event.id, idea_id)?;
+        if idea.author_id != actor {
+            return Err(AppError::NotFound);
+        }
+        let d = detail(c, event.id, idea_id)?;
+        let role = d.roles.iter().find(|r| r.id == role_id).ok_or(AppError::NotFound)?;
+        if !d.idea.is_open() || d.holder(role.id).is_some() {
+            return Ok(Err("Only open roles of an open idea take invitations.".into()));
+        }
+        let Some(who) = crate::matchmaking::service::find_person(c, event.id, person)?.filter(|p| p.matchmaking) else {
+            return Err(AppError::NotFound);
+        };
+        if d.is_member(person) {
+            return Ok(Err(format!("{} is already in the consortium.", who.name)));
+        }
+        if d.applications.iter().any(|(a, _)| a.user_id == person && a.role_id == role.id && a.is_pending()) {
+            return Ok(Err(format!("{} has applied for this role already.", who.name)));
+        }
+        let asked: i64 =
+            inv::table.filter(inv::role_id.eq(role.id).and(inv::user_id.eq(person))).count().get_result(c)?;
+        if asked > 0 {
+            return Ok(Err(format!("You have invited {} to this role already.", who.name)));
+        }
+        let t = now();
+        let today: i64 = inv::table
+            .filter(inv::idea_id.eq(idea.id).and(inv::created_at.gt(t - chrono::TimeDelta::hours(24))))
+            .count()
+            .get_result(c)?;
+        if today >= INVITES_PER_DAY {
+            return Ok(Err(format!(
+                "This idea has sent {INVITES_PER_DAY} invitations in the last 24 hours, the most it may; please wait a little."
+            )));
+        }
+        diesel::insert_into(inv::table)
+            .values((
+                inv::idea_id.eq(idea.id),
+                inv::role_id.eq(role.id),
+                inv::user_id.eq(person),
+                inv::created_at.eq(t),
+            ))
+            .execute(c)?;
+        let coord = d.members.first().ok_or(AppError::NotFound)?;
+        let (email, name): (String, String) = users::table.find(person).select((users::email, users::name)).first(c)?;
+        let mail = emails::invited_to_apply(base_url, event, &name, &d.idea, role, (&coord.name, &coord.organisation));
+        crate::mail::enqueue(c, &email, &name, &mail)?;
+        Ok(Ok(name))
+    })
+}

@@ -512,3 +512,64 @@ async fn organisers_set_the_eligibility_rules_and_every_checklist_follows() {
     // Participants cannot reach the organiser's page.
     assert_eq!(cora.get(&ev.org("/eligibility")).await.status, 404);
 }
+
+// ---------------------------------------------------------------- suggestions
+
+#[actix_web::test]
+async fn open_roles_get_suggestions_with_reasons_and_people_see_the_ideas_that_need_them() {
+    use crate::matchmaking::{add_opportunity, topic};
+    let (app, sink) = TestApp::start().await;
+    let (_, ev) = event(&app, "Suggestion Forum").await;
+    let (_, _, cora) = person(&app, &ev, "Cora Coordinator", "KU Leuven", "academia", "BE").await;
+    let (pia_id, pia_addr, pia) = person(&app, &ev, "Pia Pharma", "Acme Pharma", "pharma", "DE").await;
+    let (hugo_id, _, hugo) = person(&app, &ev, "Hugo Hospital", "Erasmus MC", "hospital", "NL").await;
+    let (zed_id, _, zed) = person(&app, &ev, "Zed Academic", "Sorbonne", "academia", "FR").await;
+    let (id, p) = post_idea(&cora, &ev, "Suggested consortium", true).await;
+    let roles = roles_of(&app, id);
+    let (onc, models, paed) =
+        (topic(&app, &ev, "Oncology"), topic(&app, &ev, "Preclinical models"), topic(&app, &ev, "Paediatric cancers"));
+    add_opportunity(&pia, &ev, "offer", "Xenograft models", &[&onc, &models]).await;
+    add_opportunity(&hugo, &ev, "offer", "Paediatric cohort", &[&paed]).await;
+    add_opportunity(&zed, &ev, "offer", "Tumour biology", &[&onc]).await;
+
+    // The coordinator sees who fits each open role, with reasons, and a suggested team.
+    let page = cora.get(&p.0).await;
+    assert_eq!(page.status, 200);
+    assert!(page.has("Who fits the open roles"));
+    let fit =
+        extract(&page.body, &format!("id=\"fit-{}-{pia_id}\"", roles[0]), "</li>").expect("Pia fits the industry role");
+    assert!(fit.contains("offers Oncology (\u{201c}Xenograft models\u{201d})"), "{fit}");
+    assert!(fit.contains("adds a country the consortium needs (Germany)"), "{fit}");
+    assert!(page.has(&format!("id=\"fit-{}-{hugo_id}\"", roles[1])));
+    assert!(!page.has(&format!("id=\"fit-{}-{zed_id}\"", roles[0])), "the role wants industry, Zed is academic");
+    let team = extract(&page.body, "id=\"team-picks\"", "</ul>").expect("team");
+    assert!(team.contains("<strong>Pia Pharma</strong>") && team.contains("<strong>Hugo Hospital</strong>"), "{team}");
+    assert!(page.has("every rule would be met"));
+    // Nobody else sees the suggestions.
+    assert!(!pia.get(&p.0).await.has("Who fits the open roles"));
+
+    // "Invite to apply" mails the person once per role; a second invitation is refused.
+    let r = cora.post(&p.at(&format!("/roles/{}/invite", roles[0])), &[("person", &pia_id.to_string())]).await;
+    assert_eq!(r.status, 303);
+    let m = sink.wait_for(&pia_addr, "Invitation to apply").await;
+    assert!(m.text.contains("Cora Coordinator (KU Leuven) coordinates the project idea"), "{}", m.text);
+    assert!(m.text.contains(&p.at(&format!("/roles/{}/apply", roles[0]))));
+    cora.post(&p.at(&format!("/roles/{}/invite", roles[0])), &[("person", &pia_id.to_string())]).await;
+    assert!(cora.get(&p.0).await.has("You have invited Pia Pharma to this role already."));
+    assert_eq!(
+        pia.post(&p.at(&format!("/roles/{}/invite", roles[0])), &[("person", &zed_id.to_string())]).await.status,
+        404,
+        "only the coordinator invites"
+    );
+
+    // Pia's "ideas that need you" lists the role with reasons, and her event hub says so.
+    let mine = pia.get(&ev.public("/ideas-for-you")).await;
+    assert_eq!(mine.status, 200);
+    let card = extract(&mine.body, &format!("id=\"for-you-{}\"", roles[0]), "</li>").expect("role for Pia");
+    assert!(card.contains("Suggested consortium") && card.contains("offers Preclinical models"), "{card}");
+    assert!(!mine.has(&format!("id=\"for-you-{}\"", roles[1])), "the clinical role is for hospitals");
+    let hub = pia.get(&ev.public("")).await;
+    assert!(hub.has("1 open role in project ideas fits you."), "{}", hub.body);
+    assert!(zed.get(&ev.public("/ideas-for-you")).await.has("id=\"no-roles\""));
+    assert!(!zed.get(&ev.public("")).await.has("in project ideas fit"));
+}

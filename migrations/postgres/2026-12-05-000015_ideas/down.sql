@@ -1,4 +1,5 @@
 DROP TABLE eligibility_rules;
+DROP TABLE idea_invitations;
 DROP TABLE idea_applications;
 DROP TABLE idea_members;
 DROP TABLE idea_role_topics;

@@ -61,6 +61,17 @@ CREATE UNIQUE INDEX idea_applications_one_pending ON idea_applications(role_id, 
 CREATE INDEX idea_applications_idea ON idea_applications(idea_id, status);
 CREATE INDEX idea_applications_user ON idea_applications(user_id);
 
+-- "Invite to apply" mails a coordinator sent: one per person and role, and a daily cap per idea.
+CREATE TABLE idea_invitations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    idea_id BIGINT NOT NULL REFERENCES ideas(id) ON DELETE CASCADE,
+    role_id BIGINT NOT NULL REFERENCES idea_roles(id) ON DELETE CASCADE,
+    user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (role_id, user_id)
+);
+CREATE INDEX idea_invitations_idea ON idea_invitations(idea_id, created_at);
+
 CREATE TABLE eligibility_rules (
     event_id BIGINT PRIMARY KEY REFERENCES events(id) ON DELETE CASCADE,
     rules TEXT NOT NULL,
