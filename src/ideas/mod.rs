@@ -1,6 +1,7 @@
 //! Project ideas: a participant's idea for a call with open roles, applications for the roles,
 //! the consortium that forms, and its eligibility for the call as a checklist in words.
 
+pub mod demo;
 pub mod emails;
 pub mod model;
 pub mod organise;

@@ -573,3 +573,42 @@ async fn open_roles_get_suggestions_with_reasons_and_people_see_the_ideas_that_n
     assert!(zed.get(&ev.public("/ideas-for-you")).await.has("id=\"no-roles\""));
     assert!(!zed.get(&ev.public("")).await.has("in project ideas fit"));
 }
+
+// ---------------------------------------------------------------- the demo
+
+#[actix_web::test]
+async fn the_demo_has_an_eligible_consortium_one_not_yet_eligible_and_waiting_applications() {
+    let app = TestApp::start_with(Options { mail_worker: false, ..Default::default() }).await;
+    let logins = liaison::demo::seed(&app.db).expect("demo data");
+    let login = logins.iter().find(|l| l.role == "attendee").expect("attendee login");
+    let c = app.client();
+    assert_eq!(c.login(login.email, &login.password).await.status, 303);
+    let ids: Vec<(i64, String)> =
+        app.with_conn(|c| ideas::table.order(ideas::id).select((ideas::id, ideas::title)).load(c).expect("ideas"));
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let slug: String = app.with_conn(|c| {
+        use liaison::db::schema::events;
+        events::table
+            .inner_join(ideas::table.on(ideas::event_id.eq(events::id)))
+            .select(events::slug)
+            .first(c)
+            .expect("slug")
+    });
+    let list = c.get(&format!("/events/{slug}/ideas")).await;
+    assert_eq!(list.status, 200);
+    assert!(list.has("3 ideas"));
+    // The featured participant coordinates the first: eligible, with filled and open roles
+    // and an application waiting for their answer.
+    let first = c.get(&format!("/events/{slug}/ideas/{}", ids[0].0)).await;
+    assert_eq!(first.status, 200);
+    assert!(first.has("The consortium meets every rule of this event."), "{}", first.body);
+    assert!(first.has("Filled by") && first.has("<strong>Open</strong>"));
+    assert!(first.has("id=\"pending-applications\"") && first.has("CE-marked"));
+    assert!(first.has("Who fits the open roles"));
+    let second = c.get(&format!("/events/{slug}/ideas/{}", ids[1].0)).await;
+    assert!(second.has("does not meet every rule yet") && second.has("no industry partner yet"));
+    let pending: i64 =
+        app.with_conn(|c| ia::table.filter(ia::status.eq("pending")).count().get_result(c).expect("pending"));
+    assert!(pending >= 2, "{pending}");
+    assert_eq!(c.get(&format!("/events/{slug}/ideas-for-you")).await.status, 200);
+}
