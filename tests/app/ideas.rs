@@ -612,3 +612,45 @@ async fn the_demo_has_an_eligible_consortium_one_not_yet_eligible_and_waiting_ap
     assert!(pending >= 2, "{pending}");
     assert_eq!(c.get(&format!("/events/{slug}/ideas-for-you")).await.status, 200);
 }
+
+#[actix_web::test]
+async fn a_coordinator_who_leaves_closes_or_withdraws_their_idea_and_the_consortium_is_told() {
+    let (app, sink) = TestApp::start().await;
+    let (_, ev) = event(&app, "Coordinator Leaves").await;
+    let (cora_id, _, cora) = person(&app, &ev, "Cora Coordinator", "KU Leuven", "academia", "BE").await;
+    let (ana_id, ana_addr, ana) = person(&app, &ev, "Ana Industry", "Acme Pharma", "pharma", "DE").await;
+    let (_, hugo_addr, hugo) = person(&app, &ev, "Hugo Hospital", "Erasmus MC", "hospital", "NL").await;
+    let (first, p) = post_idea(&cora, &ev, "First idea", true).await;
+    let (second, q) = post_idea(&cora, &ev, "Second idea", true).await;
+    let roles = roles_of(&app, first);
+    assert_eq!(apply(&ana, &p, roles[0], "").await.status, 303);
+    let (ana_app, _) = application(&app, roles[0], ana_id);
+    assert_eq!(cora.post(&p.at(&format!("/applications/{ana_app}/accept")), &[]).await.status, 303);
+    assert_eq!(apply(&hugo, &q, roles_of(&app, second)[1], "").await.status, 303);
+
+    // Cora cancels her registration: her ideas close, and Ana (member) and Hugo
+    // (applicant) are told.
+    let reg: i64 = app.with_conn(|c| {
+        registrations::table
+            .filter(registrations::event_id.eq(ev.id).and(registrations::user_id.eq(cora_id)))
+            .select(registrations::id)
+            .first(c)
+            .expect("registration")
+    });
+    let status: String = app.with_conn(|c| ideas::table.find(first).select(ideas::status).first(c).expect("idea"));
+    assert_eq!(status, "open");
+    assert_eq!(cora.post(&format!("/my/registrations/{reg}/cancel"), &[]).await.status, 303);
+    let m = sink.wait_for(&ana_addr, "Idea closed").await;
+    assert!(m.text.contains("First idea"), "{}", m.text);
+    sink.wait_for(&hugo_addr, "Idea closed").await;
+    let statuses: Vec<String> =
+        app.with_conn(|c| ideas::table.order(ideas::id).select(ideas::status).load(c).expect("ideas"));
+    assert_eq!(statuses, vec!["closed", "closed"]);
+
+    // Then she deletes her account: the ideas go with it, and the member is told.
+    let r = cora.post("/account/delete", &[("password", PASSWORD)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    sink.wait_for(&ana_addr, "Idea withdrawn").await;
+    assert_eq!(app.with_conn(|c| ideas::table.count().get_result::<i64>(c).expect("count")), 0);
+    assert_eq!(ana.get(&p.0).await.status, 404);
+}
