@@ -25,6 +25,7 @@ mod journeys;
 mod journeys_desk;
 mod journeys_grid;
 mod journeys_hub;
+mod journeys_ideas;
 mod journeys_profile;
 mod keyboard;
 mod mail;
