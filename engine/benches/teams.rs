@@ -78,6 +78,15 @@ fn benches(c: &mut Criterion) {
     report(&b, &eight, "100 ideas x 8 roles");
     report(&b, &strict(&five), "100 ideas x 5 roles, strict rules");
     report(&b, &strict(&eight), "100 ideas x 8 roles, strict rules");
+    let seven: Vec<TeamSpec> = eight
+        .iter()
+        .map(|t| {
+            let mut t = t.clone();
+            t.rules.min_countries = 7;
+            t
+        })
+        .collect();
+    report(&b, &seven, "100 ideas x 8 roles, seven countries");
     c.bench_function("teams/builder/1000", |x| x.iter(|| TeamBuilder::new(black_box(&profiles), &params)));
     c.bench_function("teams/suggest_team/100x5/1000", |x| {
         x.iter(|| five.iter().map(|t| b.suggest_team(black_box(t)).total).sum::<f64>())
