@@ -168,7 +168,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::admin::routes)
         .configure(crate::events::routes)
         .configure(crate::agenda::routes)
-        .configure(crate::matchmaking::routes);
+        .configure(crate::matchmaking::routes)
+        .configure(crate::ideas::routes);
 }
 
 #[derive(Template)]

@@ -313,6 +313,11 @@ fn phrase(action: &str, d: &str) -> Option<String> {
         "matchmaking.left" => "left matchmaking".into(), // these three are worded in `sentence`
         "matchmaking.unregistered" => "is no longer registered".into(),
         "matchmaking.deleted" => "deleted their account".into(),
+        // ----- project ideas
+        "idea.hide" => named("hid the project idea"),
+        "idea.show" => named("showed the project idea again"),
+        "eligibility.save" => "changed the eligibility rules of project ideas".into(),
+        "eligibility.reset" => "reset the eligibility rules of project ideas to the default".into(),
         // ----- accounts and the site (the admins' log)
         "account.deleted" => "deleted their account".into(),
         "role.organiser.granted" => then("gave the organiser role to", "someone"),

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod ical;
+pub mod ideas;
 pub mod mail;
 pub mod matchmaking;
 pub mod web;

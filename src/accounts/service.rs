@@ -245,6 +245,8 @@ pub fn delete_account(
         // Their meetings end first: partners are told and their calendars get the cancellation;
         // the freed tables go to waiting requests.
         crate::matchmaking::service::withdraw_everywhere(c, base_url, uid)?;
+        // Their applications and places in consortia end; coordinators and members are told.
+        crate::ideas::service::leave_everywhere(c, base_url, uid)?;
         // Free their seats, so the waitlist moves up as if they had cancelled.
         // Their calendar loses the event days with the goodbye e-mail below.
         let to = crate::events::emails::To { name: &user.name, email: &user.email };
@@ -299,6 +301,7 @@ pub fn export(conn: &mut DbConn, uid: i64) -> Result<serde_json::Value, AppError
         "emails": mails.into_iter().map(|(at, subject, status, sent)| json!({"created_at": at, "subject": subject, "status": status, "sent_at": sent})).collect::<Vec<_>>(),
         "registrations": crate::events::registrants::export_for_user(conn, uid)?,
         "matchmaking": crate::matchmaking::service::export_for_user(conn, uid)?,
+        "project_ideas": crate::ideas::service::export_for_user(conn, uid)?,
         "audit_log": crate::audit::about_user(conn, uid)?,
     }))
 }

@@ -422,6 +422,81 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ideas (id) {
+        id -> BigInt,
+        event_id -> BigInt,
+        author_id -> BigInt,
+        title -> Text,
+        summary -> Text,
+        call_text -> Text,
+        call_id -> Text,
+        listed -> Bool,
+        status -> Text,
+        hidden -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idea_roles (id) {
+        id -> BigInt,
+        idea_id -> BigInt,
+        position -> Integer,
+        description -> Text,
+        sectors -> Text,
+        countries -> Text,
+    }
+}
+
+diesel::table! {
+    idea_role_topics (role_id, topic_id) {
+        role_id -> BigInt,
+        topic_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    idea_members (idea_id, user_id) {
+        idea_id -> BigInt,
+        user_id -> BigInt,
+        role_id -> Nullable<BigInt>,
+        joined_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idea_applications (id) {
+        id -> BigInt,
+        idea_id -> BigInt,
+        role_id -> BigInt,
+        user_id -> BigInt,
+        message -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    idea_invitations (id) {
+        id -> BigInt,
+        idea_id -> BigInt,
+        role_id -> BigInt,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    eligibility_rules (event_id) {
+        event_id -> BigInt,
+        rules -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(email_tokens -> users (user_id));
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(rooms -> events (event_id));
@@ -452,6 +527,11 @@ diesel::joinable!(meetings -> meeting_slots (slot_id));
 diesel::joinable!(meeting_seats -> meetings (meeting_id));
 diesel::joinable!(unavailability -> meeting_slots (slot_id));
 diesel::joinable!(published_meetings -> events (event_id));
+diesel::joinable!(ideas -> users (author_id));
+diesel::joinable!(idea_roles -> ideas (idea_id));
+diesel::joinable!(idea_role_topics -> idea_roles (role_id));
+diesel::joinable!(idea_members -> users (user_id));
+diesel::joinable!(idea_applications -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -485,4 +565,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_seats,
     published_meetings,
     schedule_versions,
+    ideas,
+    idea_roles,
+    idea_role_topics,
+    idea_members,
+    idea_applications,
+    idea_invitations,
+    eligibility_rules,
 );

@@ -292,6 +292,10 @@ pub fn seed(c: &mut DbConn, organiser_id: i64, password_hash: &str) -> anyhow::R
     // The featured participant first: the demo gives their login requests to answer.
     matchmakers.sort_by_key(|(u, _, _)| *u != user_ids[0]);
     let matchmaking = crate::matchmaking::demo::seed(c, MAIL_BASE, &main, organiser_id, &matchmakers)?;
+    // Project ideas: the featured participant coordinates an eligible consortium.
+    let mut idea_people = attendee_ids.clone();
+    idea_people.sort_by_key(|u| *u != user_ids[0]);
+    crate::ideas::demo::seed(c, MAIL_BASE, &main, &idea_people)?;
 
     // ---- a draft the organiser is still preparing ----
     let amsterdam = chrono_tz::Europe::Amsterdam;

@@ -185,11 +185,17 @@ async fn event_page(
     let closed_message = event.window_message(now());
     let description_html = event.description_html();
     let base = format!("/events/{}", event.slug);
-    let steps = facts.as_ref().map(|f| hub::next_steps(f, &base)).unwrap_or_default();
+    let mut steps = facts.as_ref().map(|f| hub::next_steps(f, &base)).unwrap_or_default();
     let organiser_steps = org_facts.map(|f| hub::organiser_steps(&f, event.id)).unwrap_or_default();
     let participant = mine
         .as_ref()
         .is_some_and(|(r, _)| r.status() == registration::RegStatus::Confirmed && !r.ended_by_event(&event));
+    if let (true, Some(uid)) = (participant, uid) {
+        // Open roles of project ideas that fit the person: news, before "Registration confirmed".
+        if let Some(step) = crate::ideas::public::hub_step(state, &event, uid).await? {
+            steps.insert(steps.len().saturating_sub(1), step);
+        }
+    }
     let to_answer = facts.map_or(0, |f| f.requests_to_answer);
     let webcal = webcal_url(&state.base_url, &format!("{base}/agenda.ics"));
     let csrf = if shared { std::mem::replace(&mut ctx.csrf, cache::TOKEN_SLOT.into()) } else { String::new() };

@@ -460,6 +460,7 @@ pub fn cancel_own(
         send_outcome(c, base_url, tickets, &event, &reg, Outcome::CancelledByAttendee, None, had_seat)?;
         // Their meetings end with the registration, and partners are told.
         crate::matchmaking::service::withdraw(c, base_url, &event, user_id, Unregistered)?;
+        crate::ideas::service::leave_event(c, base_url, &event, user_id)?;
         let mut detail = "cancelled their registration".to_string();
         if had_seat {
             let moved = fill_seats(c, base_url, tickets, &event)?;
@@ -647,6 +648,7 @@ pub fn apply(
                     let reg = set_status(c, reg.id, RegStatus::Cancelled, None)?;
                     send_outcome(c, base_url, tickets, &event, &reg, Outcome::CancelledByOrganiser, None, had_seat)?;
                     crate::matchmaking::service::withdraw(c, base_url, &event, reg.user_id, Unregistered)?;
+                    crate::ideas::service::leave_event(c, base_url, &event, reg.user_id)?;
                 }
                 Action::CheckIn | Action::UndoCheckIn => {
                     if status != RegStatus::Confirmed {

@@ -264,6 +264,9 @@ async fn every_page_a_participant_reaches_passes_axe_at_390_and_1280_px() {
             "/events/{slug}/profile",
             "/events/{slug}/directory",
             "/events/{slug}/people/{n}",
+            "/events/{slug}/ideas",
+            "/events/{slug}/ideas/{n}",
+            "/events/{slug}/ideas-for-you",
             "/my/registrations",
         ],
     )
@@ -283,6 +286,7 @@ async fn every_page_an_organiser_reaches_passes_axe_at_390_and_1280_px() {
             "/organise/events/{n}/print/badges",
             "/organise/events/{n}/print/plans",
             "/organise/events/{n}/meetings",
+            "/organise/events/{n}/eligibility",
         ],
     )
     .await;
