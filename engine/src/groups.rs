@@ -30,6 +30,7 @@
 //! below their free slots loses little with one slot).
 
 use super::interchange::Problem;
+use super::schedule::bits;
 
 /// Exact branch and bound up to this many free groups.
 pub const EXACT_GROUPS: usize = 12;
@@ -73,19 +74,6 @@ impl GroupPlan {
         }
         std::borrow::Cow::Owned(q)
     }
-}
-
-#[inline]
-fn bits(mut m: u64) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        if m == 0 {
-            None
-        } else {
-            let b = m.trailing_zeros() as usize;
-            m &= m - 1;
-            Some(b)
-        }
-    })
 }
 
 struct Placer<'a> {

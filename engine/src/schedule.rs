@@ -69,8 +69,9 @@ impl Default for SolveOptions {
     }
 }
 
+/// The set bits of a slot mask, lowest first.
 #[inline]
-fn bits(mut m: u64) -> impl Iterator<Item = usize> {
+pub(crate) fn bits(mut m: u64) -> impl Iterator<Item = usize> {
     std::iter::from_fn(move || {
         if m == 0 {
             None

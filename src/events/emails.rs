@@ -14,6 +14,25 @@ pub struct EventMail {
     pub action: Option<(String, String)>,
     pub signature: String,
 }
+/// A message from the event's organisers: greeting, paragraphs and one button (the shape the
+/// matchmaking and ideas mails share).
+pub fn organisers_mail(
+    event: &Event,
+    subject: String,
+    name: &str,
+    paragraphs: Vec<String>,
+    action: (String, String),
+) -> EventMail {
+    EventMail {
+        subject,
+        name: name.to_string(),
+        paragraphs,
+        details: Vec::new(),
+        action: Some(action),
+        signature: format!("The organisers of {}, via Liaison", event.title),
+    }
+}
+
 mail_templates!(
     EventMail,
     EventMailText = "emails/event.txt",

@@ -2,19 +2,8 @@
 //! button); the words live here.
 
 use super::model::{Idea, Role};
-use crate::events::emails::EventMail;
+use crate::events::emails::{organisers_mail as mail, EventMail};
 use crate::events::model::Event;
-
-fn mail(event: &Event, subject: String, name: &str, paragraphs: Vec<String>, action: (String, String)) -> EventMail {
-    EventMail {
-        subject,
-        name: name.to_string(),
-        paragraphs,
-        details: Vec::new(),
-        action: Some(action),
-        signature: format!("The organisers of {}, via Liaison", event.title),
-    }
-}
 
 pub fn idea_link(base_url: &str, event: &Event, idea: &Idea) -> String {
     format!("{base_url}/events/{}/ideas/{}", event.slug, idea.id)

@@ -4,19 +4,8 @@
 use chrono::NaiveDateTime;
 
 use super::service::Person;
-use crate::events::emails::EventMail;
+use crate::events::emails::{organisers_mail as mail, EventMail};
 use crate::events::model::Event;
-
-fn mail(event: &Event, subject: String, name: &str, paragraphs: Vec<String>, action: (String, String)) -> EventMail {
-    EventMail {
-        subject,
-        name: name.to_string(),
-        paragraphs,
-        details: Vec::new(),
-        action: Some(action),
-        signature: format!("The organisers of {}, via Liaison", event.title),
-    }
-}
 
 pub fn meetings_link(base_url: &str, event: &Event) -> String {
     format!("{base_url}/events/{}/meetings", event.slug)
